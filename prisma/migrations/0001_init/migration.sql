@@ -105,6 +105,9 @@ CREATE TABLE "quota_usage" (
     "requests" INTEGER NOT NULL DEFAULT 0,
     "tokens" BIGINT NOT NULL DEFAULT 0,
     "cost_micros" BIGINT NOT NULL DEFAULT 0,
+    "leased_requests" INTEGER NOT NULL DEFAULT 0,
+    "leased_tokens" BIGINT NOT NULL DEFAULT 0,
+    "leased_cost_micros" BIGINT NOT NULL DEFAULT 0,
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "quota_usage_pkey" PRIMARY KEY ("quota_id","holder","window_start")
