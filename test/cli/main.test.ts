@@ -1,0 +1,73 @@
+import * as fs from 'node:fs';
+import { makeTempHome, runTailgate, snapshotTree } from './helpers';
+
+describe('tailgate (dispatcher)', () => {
+  it('lists the commands for --help, including the ones not shipped yet', async () => {
+    const result = await runTailgate(['--help']);
+    expect(result.code).toBe(0);
+    for (const name of ['connect', 'doctor', 'start', 'migrate']) expect(result.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+
+  it('exits 2 with usage on stderr without a command, and for an unknown one', async () => {
+    expect(await runTailgate([])).toMatchObject({ code: 2, stdout: '' });
+    const unknown = await runTailgate(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+  });
+
+  it.each(['doctor', 'start', 'migrate'])('says %s is not yet available', async (name) => {
+    const result = await runTailgate([name]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`tailgate ${name}: not yet available in this version of Tailgate\n`);
+  });
+});
+
+describe('tailgate connect arguments', () => {
+  let home: string;
+  beforeEach(() => {
+    home = makeTempHome();
+  });
+  afterEach(() => {
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('prints help', async () => {
+    const result = await runTailgate(['connect', '--help']);
+    expect(result.code).toBe(0);
+    for (const client of ['claude-code', 'codex', 'gemini-cli', 'opencode', 'openai-env']) expect(result.stdout).toContain(`  ${client} `);
+    expect((await runTailgate(['connect', 'codex', '-h'])).stdout).toBe(result.stdout);
+  });
+
+  it.each([
+    [['connect'], 'which client?'],
+    [['connect', 'vim', '--url', 'http://ai'], "unknown client 'vim'"],
+    [['connect', 'codex', 'claude-code', '--url', 'http://ai'], 'one client at a time'],
+    [['connect', 'codex'], '--url is required'],
+    [['connect', 'codex', '--url'], "Option '--url' argument is ambiguous"],
+    [['connect', 'codex', '--frob'], "Unknown option '--frob'"],
+    [['connect', 'codex', '--undo', '--url', 'http://ai'], '--undo takes no --url'],
+    [['connect', 'codex', '--url', 'ai'], "has no scheme; did you mean http://ai?"],
+    [['connect', 'codex', '--url', 'ai.tail1234.ts.net'], 'did you mean https://ai.tail1234.ts.net?'],
+    [['connect', 'codex', '--url', 'ftp://ai'], 'must be http:// or https://'],
+    [['connect', 'codex', '--url', 'http://me:pw@ai'], 'must not contain a user name or password'],
+    [['connect', 'codex', '--url', 'http://ai/?x=1'], 'must not contain a query'],
+    [['connect', 'codex', '--url', 'https://ai.tail1234.ts.net/v1/'], "should be the gateway's root, without /v1"],
+    [['connect', 'codex', '--url', 'http://exa mple'], 'is not a valid URL'],
+  ])('exits 2 for %j', async (argv, message) => {
+    const result = await runTailgate([...argv, '--home', home]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.startsWith('tailgate connect: ')).toBe(true);
+    expect(snapshotTree(home)).toEqual({});
+  });
+
+  it('normalises trailing slashes and keeps a path prefix', async () => {
+    const result = await runTailgate(['connect', 'openai-env', '--url', 'HTTP://AI:8080/tailgate///']);
+    expect(result.stdout).toContain('export OPENAI_BASE_URL=http://ai:8080/tailgate/v1\n');
+  });
+
+  it('takes the URL from TAILGATE_URL when --url is absent', async () => {
+    const result = await runTailgate(['connect', 'openai-env'], { TAILGATE_URL: 'http://ai' });
+    expect(result.stdout).toContain('export ANTHROPIC_BASE_URL=http://ai\n');
+  });
+});
