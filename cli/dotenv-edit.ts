@@ -3,7 +3,7 @@
  * lines, comments and ordering are kept.
  */
 import { CliError } from './io';
-import { detectEol } from './toml-edit';
+import { detectEol } from './text';
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

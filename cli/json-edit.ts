@@ -4,7 +4,7 @@
  * original text is returned untouched, so a second run is a no-op byte for byte.
  */
 import { CliError, messageOf } from './io';
-import { detectEol } from './toml-edit';
+import { detectEol, preservingBom } from './text';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -28,6 +28,11 @@ function detectIndent(text: string): string {
  * path runs through a non-object, leaving the decision to the user rather than discarding their value.
  */
 export function setJsonValues(text: string | null, assignments: JsonAssignment[], label: string): string {
+  if (text === null) return setValues(null, assignments, label);
+  return preservingBom(text, (withoutBom) => setValues(withoutBom, assignments, label));
+}
+
+function setValues(text: string | null, assignments: JsonAssignment[], label: string): string {
   const blank = text === null || text.trim() === '';
   let root: JsonValue;
   try {

@@ -3,6 +3,7 @@
  * `[table]`. Everything outside the lines it changes (comments, ordering, spacing, other tables) stays as
  * it was. Input it cannot edit safely is refused with TomlEditConflict rather than rewritten.
  */
+import { detectEol } from './text';
 import { scanToml, type TomlStatement } from './toml-scan';
 
 export class TomlEditConflict extends Error {}
@@ -19,11 +20,6 @@ function applySplices(text: string, splices: Splice[]): string {
     out = out.slice(0, s.start) + s.text + out.slice(s.end);
   }
   return out;
-}
-
-/** The line terminator new lines should use: CRLF if the file already uses it. */
-export function detectEol(text: string): string {
-  return text.includes('\r\n') ? '\r\n' : '\n';
 }
 
 function samePath(a: string[], b: string[]): boolean {

@@ -7,6 +7,7 @@ import { CLIENT_IDS, type ClientConnector } from './client';
 import { connectors, isClientId } from './clients';
 import { readTextFile } from './files';
 import { parseGatewayUrl } from './gateway-url';
+import { redactSecrets } from './redact';
 import { displayPath, resolveConnectPaths, type ConnectPaths } from './paths';
 
 function help(): string {
@@ -38,13 +39,12 @@ function help(): string {
   ].join('\n');
 }
 
-interface ConnectOptions {
+interface CommonOptions {
   connector: ClientConnector;
-  url: string | undefined;
   dryRun: boolean;
-  undo: boolean;
   paths: ConnectPaths;
 }
+type ConnectOptions = (CommonOptions & { action: 'connect'; url: string }) | (CommonOptions & { action: 'undo' });
 
 function parseConnectArgs(args: string[], io: CliIO): ConnectOptions | 'help' {
   let parsed;
@@ -73,28 +73,13 @@ function parseConnectArgs(args: string[], io: CliIO): ConnectOptions | 'help' {
   if (!isClientId(id)) throw new UsageError(`unknown client '${id}'; one of: ${clients}`);
   if (values.undo && values.url !== undefined) throw new UsageError('--undo takes no --url');
   if (values.home !== undefined && values.home.trim() === '') throw new UsageError('--home is empty');
-  const url = values.url ?? (values.undo ? undefined : io.env.TAILGATE_URL);
-  if (!values.undo && (url === undefined || url === '')) {
+  const common = { connector: connectors[id], dryRun: values['dry-run'], paths: resolveConnectPaths(values.home, io.env) };
+  if (values.undo) return { ...common, action: 'undo' };
+  const url = values.url ?? io.env.TAILGATE_URL;
+  if (url === undefined || url === '') {
     throw new UsageError('--url is required, e.g. --url https://ai.tail1234.ts.net (or set TAILGATE_URL)');
   }
-  return {
-    connector: connectors[id],
-    url,
-    dryRun: values['dry-run'],
-    undo: values.undo,
-    paths: resolveConnectPaths(values.home, io.env),
-  };
-}
-
-/**
- * Hides values of keys that look like credentials before a dry-run diff is printed: a diff of ~/.gemini/.env
- * or settings.json could otherwise put the user's real key on screen or in a CI log.
- */
-export function redactSecrets(text: string): string {
-  return text.replace(
-    /((?:^|["\s{,])[\w.-]*(?:api[_-]?key|token|secret|password)[\w.-]*"?\s*[=:]\s*)("?)([^"\s,#}]+)/gim,
-    (whole, lead: string, quote: string, value: string) => (value === 'tailgate' ? whole : `${lead}${quote}<redacted>`),
-  );
+  return { ...common, action: 'connect', url };
 }
 
 function printDiff(io: CliIO, change: FileChange, paths: ConnectPaths): void {
@@ -112,7 +97,7 @@ function verb(change: FileChange, dryRun: boolean): string {
   return change.after === null ? 'deleted' : change.before === null ? 'created' : 'updated';
 }
 
-function runConnect(options: ConnectOptions & { url: string }, io: CliIO): number {
+function runConnect(options: Extract<ConnectOptions, { action: 'connect' }>, io: CliIO): number {
   const { connector, paths, dryRun } = options;
   const gateway = parseGatewayUrl(options.url);
   const plan = connector.plan({ gateway, paths, readFile: readTextFile });
@@ -146,7 +131,7 @@ function reportApplied(io: CliIO, client: string, applied: AppliedChange[], path
   }
 }
 
-function runUndo(options: ConnectOptions, io: CliIO): number {
+function runUndo(options: Extract<ConnectOptions, { action: 'undo' }>, io: CliIO): number {
   const { connector, paths, dryRun } = options;
   if (connector.undoOutput) {
     for (const line of connector.undoOutput) io.stdout.write(`${line}\n`);
@@ -186,7 +171,6 @@ export const connectCommand: Command = {
       io.stdout.write(help());
       return 0;
     }
-    if (options.undo) return runUndo(options, io);
-    return runConnect({ ...options, url: options.url ?? '' }, io);
+    return options.action === 'undo' ? runUndo(options, io) : runConnect(options, io);
   },
 };

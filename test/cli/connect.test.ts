@@ -441,3 +441,16 @@ describe('state, backups and undo', () => {
     expect(exists(home, '.codex')).toBe(false);
   });
 });
+
+describe('files with a UTF-8 byte-order mark', () => {
+  it('edits JSON and TOML behind the mark and keeps it', async () => {
+    writeFiles(home, {
+      '.claude/settings.json': '\uFEFF{\n  "model": "opus"\n}\n',
+      '.codex/config.toml': '\uFEFFmodel = "m"\n',
+    });
+    expect((await connect('claude-code', '--url', 'http://ai')).code).toBe(0);
+    expect((await connect('codex', '--url', 'http://ai')).code).toBe(0);
+    expect(read(home, '.claude/settings.json').startsWith('\uFEFF{\n  "model": "opus",\n')).toBe(true);
+    expect(read(home, '.codex/config.toml').startsWith('\uFEFFmodel = "m"\n# Added by')).toBe(true);
+  });
+});
