@@ -15,6 +15,10 @@ function usage(commands: readonly Command[]): string {
   ].join('\n');
 }
 
+function isSystemError(err: unknown): err is { message: string } {
+  return typeof err === 'object' && err !== null && 'syscall' in err && 'code' in err && typeof err.code === 'string';
+}
+
 /**
  * Entry point of the `tailgate` command line (bin/tailgate.js calls it with process.argv.slice(2)).
  * Resolves to the exit code instead of calling process.exit, so output is flushed and tests can call it.
@@ -44,6 +48,11 @@ export async function main(
     if (err instanceof UsageError || err instanceof CliError) {
       io.stderr.write(`tailgate ${command.name}: ${err.message}\n`);
       return err.exitCode;
+    }
+    // Node's system errors (EACCES, ENOSPC, EROFS…) already name the call and the path; a stack adds nothing.
+    if (isSystemError(err)) {
+      io.stderr.write(`tailgate ${command.name}: ${err.message}\n`);
+      return 1;
     }
     const stack = typeof err === 'object' && err !== null && 'stack' in err ? err.stack : undefined;
     const detail = typeof stack === 'string' ? stack : messageOf(err);

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { main } from '../../cli/main';
 import { makeTempHome, runTailgate, snapshotTree } from './helpers';
 
 describe('tailgate (dispatcher)', () => {
@@ -69,5 +70,38 @@ describe('tailgate connect arguments', () => {
   it('takes the URL from TAILGATE_URL when --url is absent', async () => {
     const result = await runTailgate(['connect', 'openai-env'], { TAILGATE_URL: 'http://ai' });
     expect(result.stdout).toContain('export ANTHROPIC_BASE_URL=http://ai\n');
+  });
+});
+
+describe('tailgate error reporting', () => {
+  const failing = (error: unknown) => [{ name: 'boom', summary: 'fails', run: async () => Promise.reject(error) }];
+  const capture = () => {
+    const io = { stdout: '', stderr: '' };
+    return {
+      io,
+      cli: {
+        stdout: { write: (t: string) => (io.stdout += t) },
+        stderr: { write: (t: string) => (io.stderr += t) },
+        env: {},
+        stdinIsTTY: false,
+        now: () => new Date(0),
+      },
+    };
+  };
+
+  it('reports a filesystem error in one line with exit 1', async () => {
+    const { io, cli } = capture();
+    const error = Object.assign(new Error("EACCES: permission denied, open '/home/x/.codex/config.toml'"), {
+      code: 'EACCES',
+      syscall: 'open',
+    });
+    expect(await main(['boom'], cli, failing(error))).toBe(1);
+    expect(io.stderr).toBe("tailgate boom: EACCES: permission denied, open '/home/x/.codex/config.toml'\n");
+  });
+
+  it('reports a bug with its stack and exit 1', async () => {
+    const { io, cli } = capture();
+    expect(await main(['boom'], cli, failing(new TypeError('x is undefined')))).toBe(1);
+    expect(io.stderr).toMatch(/^tailgate boom: unexpected error: TypeError: x is undefined\n\s+at /);
   });
 });
