@@ -18,7 +18,23 @@ export interface CliIO {
   now(): Date;
 }
 
+let exitsQuietlyOnClosedPipe = false;
+
+/**
+ * `tailgate … | head` closes stdout early; Node then raises EPIPE on the next write, which would crash with
+ * a stack trace. The reader has what it wanted, so leave quietly (as a process killed by SIGPIPE would).
+ */
+function exitQuietlyOnClosedPipe(): void {
+  if (exitsQuietlyOnClosedPipe) return;
+  exitsQuietlyOnClosedPipe = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export function processIO(): CliIO {
+  exitQuietlyOnClosedPipe();
   return {
     stdout: process.stdout,
     stderr: process.stderr,
