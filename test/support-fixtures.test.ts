@@ -502,6 +502,38 @@ describe('ProviderSimulator', () => {
       await sim.idle();
     });
 
+    test('reset-mid-stream after headers only, and in a JSON body', async () => {
+      sim.failNext({ kind: 'reset-mid-stream', afterChunks: 0 }, { api: 'chat' });
+      const res = await rawPost(`${sim.baseUrls.openai}/chat/completions`, { authorization: `Bearer ${sim.keys.openai}` },
+        { ...say, stream: true });
+      expect(res.status).toBe(200);
+      await expect(res.text()).rejects.toMatchObject({ message: 'terminated' });
+      expect(lastSent(sim)).toMatchObject({ status: 200, usage: null, completed: false });
+
+      sim.failNext({ kind: 'reset-mid-stream', afterChunks: 1 }, { provider: 'gemini' });
+      const json = await rawPost(`${sim.baseUrls.gemini}/v1beta/models/gemini-2.5-flash:generateContent`,
+        { 'x-goog-api-key': sim.keys.gemini as string }, { contents: [{ role: 'user', parts: [{ text: 'hi' }] }] });
+      expect(json.status).toBe(200);
+      await expect(json.text()).rejects.toMatchObject({ message: 'terminated' });
+      expect(lastSent(sim)).toMatchObject({ usage: null, completed: false });
+    });
+
+    test('close() ends hung requests and pending delays', async () => {
+      const own = await ProviderSimulator.start({ chunkDelayMs: 10_000 });
+      own.failNext({ kind: 'hang' }, { api: 'chat' });
+      const post = (body: unknown): Promise<unknown> => rawPost(`${own.baseUrls.openai}/chat/completions`,
+        { authorization: `Bearer ${own.keys.openai}` }, body).then((r) => r.text()).catch((e: unknown) => e);
+      const hung = post(say);
+      const slow = post({ ...say, stream: true });
+      while (own.received.length < 2) await new Promise((r) => setTimeout(r, 5));
+      const started = Date.now();
+      await own.close();
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(await hung).toMatchObject({ message: 'fetch failed' });
+      expect(await slow).toMatchObject({ message: 'terminated' });
+      expect(own.sent.map((r) => r.completed)).toEqual([false, false]);
+    });
+
     test('stream-error-event in each provider stream', async () => {
       sim.failNext({ kind: 'stream-error-event' }, { provider: 'anthropic' });
       const a = await anthropic().messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 64,

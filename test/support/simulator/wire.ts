@@ -54,8 +54,19 @@ function write(res: ServerResponse, data: string | Buffer): Promise<void> {
   });
 }
 
-/** Drop the connection after what was written reached the socket (FIN without the final chunk). */
-function cut(res: ServerResponse): void {
+/** Resolves once everything written so far has left the socket's buffer. */
+async function flushed(res: ServerResponse): Promise<void> {
+  const socket = res.socket;
+  if (!socket || socket.destroyed || socket.writableLength === 0) return;
+  await new Promise<void>((resolve) => {
+    socket.once('drain', resolve);
+    socket.once('close', resolve);
+  });
+}
+
+/** Drop the connection once what was written reached the kernel: the peer sees a body cut short. */
+async function cut(res: ServerResponse): Promise<void> {
+  await flushed(res);
   res.socket?.destroy();
   res.destroy();
 }
@@ -71,7 +82,7 @@ export async function deliver(res: ServerResponse, answer: Answer, record: SimRe
       ...answer.headers });
     if (ctl.cutAfter !== undefined) {
       await write(res, text.subarray(0, Math.floor(text.length / 2)));
-      cut(res);
+      await cut(res);
       return;
     }
     res.end(text);
@@ -89,25 +100,22 @@ export async function deliver(res: ServerResponse, answer: Answer, record: SimRe
   for (const [i, frame] of answer.frames.entries()) {
     if (ctl.cutAfter !== undefined && counted >= ctl.cutAfter) break;
     if (i > 0 && ctl.delayMs > 0) {
-      try {
-        await sleep(ctl.delayMs, undefined, { signal: ctl.signal });
-      } catch {
-        break; // simulator closing
-      }
+      await sleep(ctl.delayMs, undefined, { signal: ctl.signal }).catch(() => undefined);
     }
-    if (gone) break;
+    if (gone || ctl.signal.aborted) break;
     await write(res, frame.data);
     if (gone) break;
     if (frame.usage) applyUsage(record, frame.usage);
     if (frame.toolCall) record.toolCalls.push(frame.toolCall);
     if (!frame.comment) counted += 1;
   }
+  if (ctl.signal.aborted) return; // simulator closing: close() drops the connection
   if (gone) {
-    record.clientClosed = !ctl.signal.aborted;
+    record.clientClosed = true;
     return;
   }
   if (ctl.cutAfter !== undefined) {
-    cut(res);
+    await cut(res);
     return;
   }
   res.end();
