@@ -410,6 +410,14 @@ describe('ProviderSimulator', () => {
       expect(lastSent(sim).toolCalls).toEqual(['get_weather']);
     });
 
+    test('structured output: a JSON answer that follows the schema (Gemini CLI router call)', async () => {
+      const r = await client().models.generateContent({ model: 'gemini-2.5-flash-lite', contents: 'classify',
+        config: { responseMimeType: 'application/json', responseJsonSchema: { type: 'object',
+          properties: { reasoning: { type: 'string' }, complexity_score: { type: 'integer' } },
+          required: ['reasoning', 'complexity_score'] } } });
+      expect(JSON.parse(r.text ?? '')).toEqual({ reasoning: 'hi', complexity_score: 10 });
+    });
+
     test('countTokens', async () => {
       const r = await client().models.countTokens({ model: 'gemini-2.5-flash', contents: 'say hi' });
       expect(r.totalTokens).toBeGreaterThan(0);

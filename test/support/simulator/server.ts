@@ -332,9 +332,14 @@ export class ProviderSimulator {
     const chat = (dialect: ErrorDialect, auth: AuthScheme, flavour: openai.ChatFlavour): Route =>
       ({ api: 'chat', dialect, auth, stream, model: bodyModel, handle: (c) => openai.chatCompletions(c, flavour) });
     const models = this.models[provider];
-    const known = (dialect: ErrorDialect, auth: AuthScheme, id: string, answer: () => Answer): Route =>
-      ({ api: 'models', dialect, auth, stream: false, anthropicVersion: auth === 'anthropic',
-        handle: () => (models.includes(id) ? answer() : jsonAnswer(modelNotFound({ dialect }, id).body, {}, 404)) });
+    const known = (dialect: ErrorDialect, auth: AuthScheme, id: string, answer: () => Answer): Route => ({
+      api: 'models', dialect, auth, stream: false, anthropicVersion: auth === 'anthropic',
+      handle: () => {
+        if (models.includes(id)) return answer();
+        const reply = modelNotFound({ dialect }, id);
+        return jsonAnswer(reply.body, { headers: reply.headers }, reply.status);
+      },
+    });
     const modelId = /^\/v1\/models\/([^/]+)$/.exec(path)?.[1];
     switch (provider) {
       case 'openai':
