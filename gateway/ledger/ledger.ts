@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from '../../core/logger';
+import type { RequestRecord, Recorder } from './record';
+import type { Spool } from './spool';
+
+/**
+ * The durable request ledger. The hot path only appends to an in-memory queue; a background loop
+ * writes batches in one transaction (rows, sessions, tool calls, daily rollups). A batch that does
+ * not commit within `writeTimeoutMs` is fsync'd to the spool, so every record is committed or on
+ * disk within ~1 s of its response, and replayed in order when Postgres answers again. Replays are
+ * idempotent: rows are keyed by request id and rollups count only rows actually inserted.
+ */
+export interface LedgerOptions {
+  pool: Pool;
+  spool: Spool;
+  log: Logger;
+  sessionIdleMs: number;
+  flushIntervalMs?: number;
+  batchMax?: number;
+  writeTimeoutMs?: number;
+}
+
+interface SessionCursor {
+  id: string;
+  lastSeen: number;
+}
+
+export class Ledger implements Recorder {
+  private queue: RequestRecord[] = [];
+  private timer?: NodeJS.Timeout;
+  private flushing?: Promise<void>;
+  private databaseDown = false;
+  private lastBackfillAttempt = 0;
+  private readonly idleSessions = new Map<string, SessionCursor>();
+  private readonly flushIntervalMs: number;
+  private readonly batchMax: number;
+  private readonly writeTimeoutMs: number;
+  committed = 0;
+  spooled = 0;
+
+  constructor(private readonly options: LedgerOptions) {
+    this.flushIntervalMs = options.flushIntervalMs ?? 200;
+    this.batchMax = options.batchMax ?? 500;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 700;
+  }
+
+  get queueDepth(): number {
+    return this.queue.length;
+  }
+
+  record(record: RequestRecord): void {
+    this.queue.push(record);
+    if (this.queue.length >= this.batchMax) this.kick();
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.kick(), this.flushIntervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  /** Writes everything queued (and any spool backlog). Resolves when the queue has been handled. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    this.flushing = this.flushOnce().finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+    if (this.queue.length > 0) await this.flush();
+  }
+
+  private kick(): void {
+    if (this.flushing) return;
+    void this.flush().catch((err: unknown) => this.options.log.error({ err: (err as Error).message }, 'ledger flush failed'));
+  }
+
+  private async flushOnce(): Promise<void> {
+    await this.backfill();
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.batchMax);
+      if (this.databaseDown || this.options.spool.files().length > 0) {
+        // Keep order: while older records wait on disk, newer ones join them there.
+        this.spoolBatch(batch);
+        continue;
+      }
+      const ok = await this.writeWithDeadline(batch);
+      if (!ok) this.spoolBatch(batch);
+    }
+  }
+
+  private spoolBatch(batch: RequestRecord[]): void {
+    try {
+      this.options.spool.write(batch);
+      this.spooled += batch.length;
+    } catch (err) {
+      // Disk full or unwritable: put the batch back and try again next tick rather than drop it.
+      this.options.log.error({ err: (err as Error).message, records: batch.length }, 'cannot spool ledger records');
+      this.queue.unshift(...batch);
+      throw err;
+    }
+  }
+
+  private async backfill(): Promise<void> {
+    const files = this.options.spool.files();
+    if (files.length === 0) {
+      this.databaseDown = false;
+      return;
+    }
+    if (this.databaseDown && Date.now() - this.lastBackfillAttempt < 1000) return;
+    this.lastBackfillAttempt = Date.now();
+    for (const file of files) {
+      const records = this.options.spool.read(file);
+      try {
+        await this.write(records);
+      } catch (err) {
+        this.markDown(err);
+        return;
+      }
+      this.options.spool.remove(file);
+      this.committed += records.length;
+    }
+    if (this.databaseDown) this.options.log.info({ files: files.length }, 'ledger backfilled spooled records; database is back');
+    this.databaseDown = false;
+  }
+
+  private async writeWithDeadline(batch: RequestRecord[]): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.writeTimeoutMs);
+    });
+    const attempt = this.write(batch).then(
+      () => 'ok' as const,
+      (err: unknown) => {
+        this.markDown(err);
+        return 'failed' as const;
+      },
+    );
+    const result = await Promise.race([attempt, deadline]);
+    clearTimeout(timer);
+    if (result === 'ok') {
+      this.committed += batch.length;
+      return true;
+    }
+    if (result === 'timeout') {
+      // The write may still commit later; the spooled copy then replays as a no-op.
+      this.markDown(new Error(`ledger write took longer than ${this.writeTimeoutMs} ms`));
+    }
+    return false;
+  }
+
+  private markDown(err: unknown): void {
+    if (!this.databaseDown) this.options.log.warn({ err: (err as Error).message }, 'ledger cannot reach Postgres; spooling records to disk');
+    this.databaseDown = true;
+    this.lastBackfillAttempt = Date.now();
+  }
+
+  private async write(batch: RequestRecord[]): Promise<void> {
+    const client = await this.options.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const sessions = await this.assignSessions(client, batch);
+      const inserted = await insertRequests(client, batch, sessions);
+      const fresh = batch.filter((r) => inserted.has(r.id));
+      if (fresh.length > 0) {
+        await upsertSessions(client, fresh, sessions);
+        await insertToolCalls(client, fresh, sessions);
+        await upsertDailyUsage(client, fresh);
+        await upsertPrincipals(client, fresh);
+        await touchKeys(client, fresh);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * A client's own session id groups its requests (Claude Code, Codex, X-Session-Id); otherwise a
+   * session runs per principal and client until `sessionIdleMs` of silence.
+   */
+  private async assignSessions(client: PoolClient, batch: RequestRecord[]): Promise<Map<string, string>> {
+    const assigned = new Map<string, string>();
+    const explicit = [...new Set(batch.map((r) => r.clientSessionId).filter((s): s is string => !!s))];
+    const owners = new Map<string, string>();
+    if (explicit.length > 0) {
+      const rows = await client.query<{ id: string; principal_id: string }>('SELECT id, principal_id FROM sessions WHERE id = ANY($1::text[])', [explicit]);
+      for (const row of rows.rows) owners.set(row.id, row.principal_id);
+    }
+    for (const record of batch) {
+      if (record.clientSessionId) {
+        const owner = owners.get(record.clientSessionId);
+        // Another principal already owns that id: never merge two people's sessions.
+        const id = owner === undefined || owner === record.principalId ? record.clientSessionId : `${record.clientSessionId}@${record.principalId}`;
+        owners.set(id, record.principalId);
+        assigned.set(record.id, id);
+        continue;
+      }
+      const key = `${record.principalId}\u0000${record.client}`;
+      const at = record.at.getTime();
+      let cursor = this.idleSessions.get(key);
+      if (!cursor) {
+        const row = await client.query<{ id: string; last_seen_at: Date }>(
+          'SELECT id, last_seen_at FROM sessions WHERE principal_id = $1 AND client = $2 AND client_session_id IS NULL ORDER BY last_seen_at DESC LIMIT 1',
+          [record.principalId, record.client],
+        );
+        if (row.rows[0]) cursor = { id: row.rows[0].id, lastSeen: row.rows[0].last_seen_at.getTime() };
+      }
+      if (!cursor || at - cursor.lastSeen > this.options.sessionIdleMs) cursor = { id: `s_${randomUUID()}`, lastSeen: at };
+      cursor.lastSeen = Math.max(cursor.lastSeen, at);
+      this.idleSessions.set(key, cursor);
+      assigned.set(record.id, cursor.id);
+    }
+    if (this.idleSessions.size > 50_000) this.idleSessions.clear();
+    return assigned;
+  }
+}
+
+const big = (n: number): string => String(Math.max(0, Math.floor(n)));
+
+async function insertRequests(client: PoolClient, batch: RequestRecord[], sessions: Map<string, string>): Promise<Set<string>> {
+  const cols = {
+    id: [] as string[], at: [] as Date[], principal: [] as string[], node: [] as (string | null)[], client: [] as string[], ua: [] as (string | null)[],
+    session: [] as (string | null)[], provider: [] as string[], model: [] as string[], upstream: [] as (string | null)[], endpoint: [] as string[],
+    status: [] as number[], stream: [] as boolean[], input: [] as string[], output: [] as string[], cached: [] as string[], cacheWrite: [] as string[],
+    reasoning: [] as string[], known: [] as boolean[], cost: [] as (string | null)[], latency: [] as number[], ttfb: [] as (number | null)[],
+    error: [] as (string | null)[], tools: [] as number[],
+  };
+  for (const r of batch) {
+    cols.id.push(r.id); cols.at.push(r.at); cols.principal.push(r.principalId); cols.node.push(r.nodeName ?? null); cols.client.push(r.client);
+    cols.ua.push(r.userAgent ?? null); cols.session.push(sessions.get(r.id) ?? null); cols.provider.push(r.provider); cols.model.push(r.model);
+    cols.upstream.push(r.upstreamModel ?? null); cols.endpoint.push(r.endpoint); cols.status.push(r.status); cols.stream.push(r.stream);
+    cols.input.push(big(r.usage.inputTokens)); cols.output.push(big(r.usage.outputTokens)); cols.cached.push(big(r.usage.cachedInputTokens));
+    cols.cacheWrite.push(big(r.usage.cacheWriteTokens)); cols.reasoning.push(big(r.usage.reasoningTokens)); cols.known.push(r.usageKnown);
+    cols.cost.push(r.costMicros === null ? null : String(r.costMicros)); cols.latency.push(r.latencyMs); cols.ttfb.push(r.ttfbMs ?? null);
+    cols.error.push(r.errorClass ?? null); cols.tools.push(r.tools.reduce((sum, [, n]) => sum + n, 0));
+  }
+  const result = await client.query<{ id: string }>(
+    `INSERT INTO requests (id, at, principal_id, node_name, client, user_agent, session_id, provider, model, upstream_model, endpoint, status, stream,
+       input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, usage_known, cost_micros, latency_ms, ttfb_ms, error_class, tool_calls)
+     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+       $11::text[], $12::int[], $13::bool[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::bool[], $20::bigint[],
+       $21::int[], $22::int[], $23::text[], $24::int[])
+     ON CONFLICT (id) DO NOTHING RETURNING id`,
+    [cols.id, cols.at, cols.principal, cols.node, cols.client, cols.ua, cols.session, cols.provider, cols.model, cols.upstream, cols.endpoint, cols.status,
+      cols.stream, cols.input, cols.output, cols.cached, cols.cacheWrite, cols.reasoning, cols.known, cols.cost, cols.latency, cols.ttfb, cols.error, cols.tools],
+  );
+  return new Set(result.rows.map((row) => row.id));
+}
+
+interface SessionDelta {
+  id: string; principal: string; client: string; clientSessionId: string | null; models: Set<string>; started: Date; lastSeen: Date;
+  requests: number; input: number; output: number; cached: number; cacheWrite: number; reasoning: number; cost: bigint;
+}
+
+async function upsertSessions(client: PoolClient, records: RequestRecord[], sessions: Map<string, string>): Promise<void> {
+  const deltas = new Map<string, SessionDelta>();
+  for (const r of records) {
+    const id = sessions.get(r.id)!;
+    let d = deltas.get(id);
+    if (!d) {
+      d = { id, principal: r.principalId, client: r.client, clientSessionId: r.clientSessionId ?? null, models: new Set(), started: r.at, lastSeen: r.at, requests: 0, input: 0, output: 0, cached: 0, cacheWrite: 0, reasoning: 0, cost: 0n };
+      deltas.set(id, d);
+    }
+    d.models.add(r.model);
+    if (r.at < d.started) d.started = r.at;
+    if (r.at > d.lastSeen) d.lastSeen = r.at;
+    d.requests++;
+    d.input += r.usage.inputTokens; d.output += r.usage.outputTokens; d.cached += r.usage.cachedInputTokens;
+    d.cacheWrite += r.usage.cacheWriteTokens; d.reasoning += r.usage.reasoningTokens; d.cost += r.costMicros ?? 0n;
+  }
+  for (const d of deltas.values()) {
+    await client.query(
+      `INSERT INTO sessions (id, principal_id, client, client_session_id, models, started_at, last_seen_at, requests, input_tokens, output_tokens,
+         cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_micros)
+       VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       ON CONFLICT (id) DO UPDATE SET
+         models = ARRAY(SELECT DISTINCT m FROM unnest(sessions.models || EXCLUDED.models) AS m ORDER BY m),
+         started_at = LEAST(sessions.started_at, EXCLUDED.started_at), last_seen_at = GREATEST(sessions.last_seen_at, EXCLUDED.last_seen_at),
+         requests = sessions.requests + EXCLUDED.requests, input_tokens = sessions.input_tokens + EXCLUDED.input_tokens,
+         output_tokens = sessions.output_tokens + EXCLUDED.output_tokens, cached_input_tokens = sessions.cached_input_tokens + EXCLUDED.cached_input_tokens,
+         cache_write_tokens = sessions.cache_write_tokens + EXCLUDED.cache_write_tokens, reasoning_tokens = sessions.reasoning_tokens + EXCLUDED.reasoning_tokens,
+         cost_micros = sessions.cost_micros + EXCLUDED.cost_micros`,
+      [d.id, d.principal, d.client, d.clientSessionId, [...d.models].sort(), d.started, d.lastSeen, d.requests, big(d.input), big(d.output), big(d.cached), big(d.cacheWrite), big(d.reasoning), String(d.cost)],
+    );
+  }
+}
+
+async function insertToolCalls(client: PoolClient, records: RequestRecord[], sessions: Map<string, string>): Promise<void> {
+  const ids: string[] = [], sessionIds: (string | null)[] = [], principals: string[] = [], ats: Date[] = [], tools: string[] = [], calls: number[] = [];
+  for (const r of records) {
+    for (const [tool, n] of r.tools) {
+      ids.push(r.id); sessionIds.push(sessions.get(r.id) ?? null); principals.push(r.principalId); ats.push(r.at); tools.push(tool); calls.push(n);
+    }
+  }
+  if (ids.length === 0) return;
+  await client.query(
+    'INSERT INTO tool_calls (request_id, session_id, principal_id, at, tool, calls) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::int[])',
+    [ids, sessionIds, principals, ats, tools, calls],
+  );
+}
+
+async function upsertDailyUsage(client: PoolClient, records: RequestRecord[]): Promise<void> {
+  const rows = new Map<string, { day: string; principal: string; model: string; provider: string; client: string; requests: number; errors: number; input: number; output: number; cached: number; cacheWrite: number; reasoning: number; cost: bigint }>();
+  for (const r of records) {
+    const day = r.at.toISOString().slice(0, 10);
+    const key = [day, r.principalId, r.model, r.provider, r.client].join('\u0000');
+    let row = rows.get(key);
+    if (!row) {
+      row = { day, principal: r.principalId, model: r.model, provider: r.provider, client: r.client, requests: 0, errors: 0, input: 0, output: 0, cached: 0, cacheWrite: 0, reasoning: 0, cost: 0n };
+      rows.set(key, row);
+    }
+    row.requests++;
+    if (r.status >= 400 || r.errorClass) row.errors++;
+    row.input += r.usage.inputTokens; row.output += r.usage.outputTokens; row.cached += r.usage.cachedInputTokens;
+    row.cacheWrite += r.usage.cacheWriteTokens; row.reasoning += r.usage.reasoningTokens; row.cost += r.costMicros ?? 0n;
+  }
+  const list = [...rows.values()];
+  await client.query(
+    `INSERT INTO usage_daily (day, principal_id, model, provider, client, requests, errors, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_micros)
+     SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[])
+     ON CONFLICT (day, principal_id, model, provider, client) DO UPDATE SET
+       requests = usage_daily.requests + EXCLUDED.requests, errors = usage_daily.errors + EXCLUDED.errors,
+       input_tokens = usage_daily.input_tokens + EXCLUDED.input_tokens, output_tokens = usage_daily.output_tokens + EXCLUDED.output_tokens,
+       cached_input_tokens = usage_daily.cached_input_tokens + EXCLUDED.cached_input_tokens, cache_write_tokens = usage_daily.cache_write_tokens + EXCLUDED.cache_write_tokens,
+       reasoning_tokens = usage_daily.reasoning_tokens + EXCLUDED.reasoning_tokens, cost_micros = usage_daily.cost_micros + EXCLUDED.cost_micros`,
+    [list.map((r) => r.day), list.map((r) => r.principal), list.map((r) => r.model), list.map((r) => r.provider), list.map((r) => r.client),
+      list.map((r) => r.requests), list.map((r) => r.errors), list.map((r) => big(r.input)), list.map((r) => big(r.output)), list.map((r) => big(r.cached)),
+      list.map((r) => big(r.cacheWrite)), list.map((r) => big(r.reasoning)), list.map((r) => String(r.cost))],
+  );
+}
+
+async function upsertPrincipals(client: PoolClient, records: RequestRecord[]): Promise<void> {
+  const latest = new Map<string, RequestRecord>();
+  for (const r of records) {
+    const seen = latest.get(r.principalId);
+    if (!seen || seen.at < r.at) latest.set(r.principalId, r);
+  }
+  for (const r of latest.values()) {
+    await client.query(
+      `INSERT INTO principals (id, kind, login, tags, display_name, node_name, first_seen_at, last_seen_at) VALUES ($1, $2::"PrincipalKind", $3, $4::text[], $5, $6, $7, $7)
+       ON CONFLICT (id) DO UPDATE SET last_seen_at = GREATEST(principals.last_seen_at, EXCLUDED.last_seen_at), display_name = COALESCE(EXCLUDED.display_name, principals.display_name),
+         node_name = COALESCE(EXCLUDED.node_name, principals.node_name), first_seen_at = LEAST(principals.first_seen_at, EXCLUDED.first_seen_at)`,
+      [r.principalId, r.principalKind, r.login ?? null, r.tags, r.displayName ?? null, r.nodeName ?? null, r.at],
+    );
+  }
+}
+
+async function touchKeys(client: PoolClient, records: RequestRecord[]): Promise<void> {
+  const ids = [...new Set(records.map((r) => r.providerKeyId).filter((id): id is string => !!id))];
+  if (ids.length === 0) return;
+  const lastAt = records.reduce((max, r) => (r.at > max ? r.at : max), records[0].at);
+  await client.query('UPDATE provider_keys SET last_used_at = GREATEST(COALESCE(last_used_at, $2), $2) WHERE id = ANY($1::uuid[])', [ids, lastAt]);
+}

@@ -1,0 +1,35 @@
+import type { ClientName } from '../meter/client';
+import type { Usage } from '../providers/types';
+
+/** One model call, as the ledger stores it. Prompt and completion text are never part of it. */
+export interface RequestRecord {
+  id: string;
+  at: Date;
+  principalId: string;
+  principalKind: 'USER' | 'TAGGED' | 'DEV';
+  login?: string;
+  tags: string[];
+  displayName?: string;
+  nodeName?: string;
+  client: ClientName;
+  userAgent?: string;
+  clientSessionId?: string;
+  provider: string;
+  providerKeyId?: string;
+  model: string;
+  upstreamModel?: string;
+  endpoint: string;
+  status: number;
+  stream: boolean;
+  usage: Usage;
+  usageKnown: boolean;
+  costMicros: bigint | null;
+  latencyMs: number;
+  ttfbMs?: number;
+  errorClass?: string;
+  tools: Array<[string, number]>;
+}
+
+export interface Recorder {
+  record(record: RequestRecord): void;
+}
