@@ -1,8 +1,8 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hashBuildContext, isInContext, parseDockerignore } from '../../infra/lib/build-context';
-import { imageChanges, imageTag } from '../../infra/lib/docker-image-provider';
+import { dockerImageProvider, imageChanges, imageTag, type DockerImageInputs } from '../../infra/lib/docker-image-provider';
 
 const repoRoot = path.resolve(__dirname, '../..');
 
@@ -101,5 +101,67 @@ describe('docker image resource', () => {
 
   test('tags images by content', () => {
     expect(imageTag('0123456789abcdef0123456789abcdef')).toBe('ctx-0123456789abcdef01234567');
+  });
+});
+
+describe('docker image provider against a fake docker CLI', () => {
+  let bin: string;
+  let savedPath: string | undefined;
+  const inputs: DockerImageInputs = {
+    repositoryUrl: '123456789012.dkr.ecr.us-east-1.amazonaws.com/tailgate',
+    contentHash: 'c'.repeat(64),
+    context: '/src/tailgate',
+    dockerfile: '/src/tailgate/Dockerfile',
+    platform: 'linux/arm64',
+    registryServer: '123456789012.dkr.ecr.us-east-1.amazonaws.com',
+    registryUsername: 'AWS',
+    registryPassword: 'mock-registry-password',
+  };
+
+  beforeEach(() => {
+    bin = mkdtempSync(path.join(os.tmpdir(), 'tailgate-docker-'));
+    // Records argv and stdin; `image inspect` answers with the pushed digest.
+    writeFileSync(path.join(bin, 'docker'), [
+      '#!/bin/sh',
+      'echo "$*" >> "$FAKE_DOCKER_DIR/argv"',
+      'if [ "$1" = login ]; then cat > "$FAKE_DOCKER_DIR/stdin"; fi',
+      'if [ "$1" = build ] && [ -n "$FAKE_DOCKER_FAIL" ]; then echo "step 7/9: npm run build" >&2; echo "error TS2307: cannot find module" >&2; exit 1; fi',
+      `if [ "$1" = image ]; then printf '["other/repo@sha256:0000","%s@sha256:feed"]\\n' "$FAKE_DOCKER_REPO"; fi`,
+      'exit 0',
+    ].join('\n'));
+    chmodSync(path.join(bin, 'docker'), 0o755);
+    savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath ?? ''}`;
+    process.env.FAKE_DOCKER_DIR = bin;
+    process.env.FAKE_DOCKER_REPO = inputs.repositoryUrl;
+  });
+  afterEach(() => {
+    process.env.PATH = savedPath;
+    delete process.env.FAKE_DOCKER_DIR;
+    delete process.env.FAKE_DOCKER_REPO;
+    delete process.env.FAKE_DOCKER_FAIL;
+    rmSync(bin, { recursive: true, force: true });
+  });
+
+  test('logs in with the password on stdin, builds for the platform, pushes, and returns the digest', async () => {
+    const result = await dockerImageProvider.create(inputs);
+    const tag = `${inputs.repositoryUrl}:${imageTag(inputs.contentHash)}`;
+    expect(readFileSync(path.join(bin, 'argv'), 'utf8').trim().split('\n')).toEqual([
+      `login --username AWS --password-stdin ${inputs.registryServer}`,
+      `build --platform linux/arm64 --file /src/tailgate/Dockerfile --tag ${tag} /src/tailgate`,
+      `push ${tag}`,
+      `image inspect --format {{json .RepoDigests}} ${tag}`,
+    ]);
+    expect(readFileSync(path.join(bin, 'stdin'), 'utf8')).toBe('mock-registry-password');
+    expect(result.id).toBe(`${inputs.repositoryUrl}@sha256:feed`);
+    expect(result.outs.imageUri).toBe(result.id);
+    expect(result.outs).not.toHaveProperty('registryPassword');
+  });
+
+  test('a failed build reports docker\'s own output, never the password', async () => {
+    process.env.FAKE_DOCKER_FAIL = '1';
+    const failure = dockerImageProvider.create(inputs);
+    await expect(failure).rejects.toThrow(/docker build failed: step 7\/9: npm run build\nerror TS2307/);
+    await expect(failure).rejects.not.toThrow(/mock-registry-password/);
   });
 });
