@@ -1,0 +1,54 @@
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { SafeInt } from '../scalars';
+
+export enum UsageDimension {
+  MODEL = 'MODEL',
+  PRINCIPAL = 'PRINCIPAL',
+  PROVIDER = 'PROVIDER',
+  CLIENT = 'CLIENT',
+  DAY = 'DAY',
+}
+
+registerEnumType(UsageDimension, { name: 'UsageDimension', description: 'What usage rows are grouped by. DAY is the UTC date, YYYY-MM-DD.' });
+
+@ObjectType('UsageRow', { description: 'Usage summed over a group; the fields of dimensions not grouped by are null.' })
+export class UsageRow {
+  @Field(() => String, { nullable: true })
+  model!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Principal id, e.g. user:alice@example.com or tag:ci.' })
+  principal!: string | null;
+
+  @Field(() => String, { nullable: true })
+  provider!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Client family from the user agent: claude-code, codex, gemini-cli, sdk, ...' })
+  client!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'UTC date, YYYY-MM-DD.' })
+  day!: string | null;
+
+  @Field(() => Int)
+  requests!: number;
+
+  @Field(() => Int)
+  errors!: number;
+
+  @Field(() => SafeInt)
+  inputTokens!: number;
+
+  @Field(() => SafeInt)
+  outputTokens!: number;
+
+  @Field(() => SafeInt)
+  cachedInputTokens!: number;
+
+  @Field(() => SafeInt)
+  cacheWriteTokens!: number;
+
+  @Field(() => SafeInt)
+  reasoningTokens!: number;
+
+  @Field(() => Float, { description: 'US dollars.' })
+  costUsd!: number;
+}
