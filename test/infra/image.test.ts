@@ -154,7 +154,7 @@ describe('docker image provider against a fake docker CLI', () => {
     ]);
     expect(readFileSync(path.join(bin, 'stdin'), 'utf8')).toBe('mock-registry-password');
     expect(result.id).toBe(`${inputs.repositoryUrl}@sha256:feed`);
-    expect(result.outs.imageUri).toBe(result.id);
+    expect(result.outs?.imageUri).toBe(result.id);
     expect(result.outs).not.toHaveProperty('registryPassword');
   });
 
