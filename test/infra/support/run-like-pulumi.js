@@ -60,7 +60,7 @@ program.logGroupName.apply(async () => {
   const serialized = String(image.inputs.__provider);
   const provider = require('require-from-string')(serialized, 'dynamic-provider').handler();
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'tailgate-fake-docker-'));
-  fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\necho "$*" >> "${bin}/argv"\n[ "$1" = image ] && printf '["R@sha256:beef"]'\nexit 0\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\necho "$*" >> "${bin}/argv"\n[ "$1" = login ] && cat > /dev/null\n[ "$1" = image ] && printf '["R@sha256:beef"]'\nexit 0\n`, { mode: 0o755 });
   process.env.PATH = `${bin}:${process.env.PATH}`;
   const built = await provider.create({
     repositoryUrl: 'R', contentHash: 'f'.repeat(64), context: '/ctx', dockerfile: '/ctx/Dockerfile', platform: 'linux/amd64',
