@@ -46,7 +46,7 @@ export const quotaInputSchema = z.object({
   maxRequests: z.number().int().positive(positive('maxRequests')).nullish().transform((value) => value ?? null),
   maxTokens: z.number().int().positive(positive('maxTokens')).nullish().transform((value) => (value === null || value === undefined ? null : BigInt(value))),
   maxCostUsd: z.number().finite('maxCostUsd must be a finite number').nullish()
-    .refine((value) => value === null || value === undefined || usdToMicros(value) >= 1n, positive('maxCostUsd (at least 0.000001)'))
+    .refine((value) => value === null || value === undefined || usdToMicros(value) >= 1n, 'maxCostUsd must be at least 0.000001 (one micro-dollar); omit it for no limit')
     .transform((value) => (value === null || value === undefined ? null : usdToMicros(value))),
   models: z.array(modelGlob).min(1, 'models must not be empty: omit it for every model').nullish()
     .transform((value) => (value ? [...new Set(value)].sort() : [])),

@@ -76,7 +76,7 @@ export async function startHarness(opts: { now?: () => Date } = {}): Promise<Har
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const agents = Object.fromEntries(
-    Object.entries(ADDRESSES).map(([caller, a]) => [caller, new Agent({ connect: { localAddress: a.address } })]),
+    Object.entries(ADDRESSES).map(([caller, a]) => [caller, new Agent({ localAddress: a.address })]),
   ) as Record<Caller, Agent>;
 
   const rawHttp: Harness['http'] = async (caller, { method, path = '/graphql', headers = {}, body }) => {
