@@ -3,8 +3,14 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { serveConfig, type ServeConfig } from '../lib/serve-config';
 
-/** The gateway listens on loopback only; the sidecar's serve config is its sole way in. */
-export const GATEWAY_LISTEN = '127.0.0.1:8080';
+/**
+ * The gateway listens on loopback only, and on 127.0.0.2 rather than 127.0.0.1: in userspace mode
+ * tailscaled forwards any tailnet port it does not serve to 127.0.0.1:<same port>, so a listener
+ * there would also take direct tailnet connections to :8080 that bypass serve (and could carry a
+ * forged X-Forwarded-For). On 127.0.0.2 the serve proxy, which sets that header itself, is the
+ * only way in.
+ */
+export const GATEWAY_LISTEN = '127.0.0.2:8080';
 /** Shared by both containers through a task volume: tailscaled's LocalAPI, for whois. */
 export const TAILSCALE_SOCKET_DIR = '/var/run/tailscale';
 export const TAILSCALE_SOCKET = `${TAILSCALE_SOCKET_DIR}/tailscaled.sock`;

@@ -7,9 +7,10 @@
  * Why HTTP handlers rather than raw TCP forwarding: tailscaled registers the loopback→tailnet
  * mapping that makes `whois 127.0.0.1:<port>` work only for netstack's own port forwarding, not
  * for serve (ipn/ipnlocal/serve.go leaves RegisterIPPortIdentity as a TODO for TCPForward, and the
- * HTTP proxy dials the backend itself). The HTTP proxy instead stamps X-Forwarded-For with the
- * caller's tailnet IP (overwriting any client copy), which the gateway can whois, and forwards the
- * caller's app capability in Tailscale-App-Capabilities.
+ * HTTP proxy dials the backend itself). The HTTP proxy instead sets X-Forwarded-For to the
+ * caller's tailnet IP on every request (replacing any client copy), which the gateway can whois,
+ * and forwards the caller's app capability in Tailscale-App-Capabilities. It also pools backend
+ * connections across callers, so identity behind it is per request, not per connection.
  */
 
 export interface ServeConfigInput {

@@ -238,7 +238,9 @@ describe('Tailgate stack (default config)', () => {
     });
     const serve = JSON.parse(sidecarEnv.TAILGATE_SERVE_CONFIG) as { TCP: Record<string, object>; Web: Record<string, { Handlers: Record<string, { Proxy: string }> }> };
     expect(serve.TCP).toEqual({ '443': { HTTPS: true }, '80': { HTTP: true } });
-    expect(serve.Web['${TS_CERT_DOMAIN}:443'].Handlers['/'].Proxy).toBe('http://127.0.0.1:8080');
+    expect(serve.Web['${TS_CERT_DOMAIN}:443'].Handlers['/'].Proxy).toBe('http://127.0.0.2:8080');
+    // Not 127.0.0.1: userspace tailscaled forwards unserved tailnet ports there, around serve.
+    expect(envOf(container(name, 'gateway')).TAILGATE_LISTEN).toBe('127.0.0.2:8080');
     // containerboot reads TS_SERVE_CONFIG from a file: the entry point writes it, then execs it.
     expect(sidecar.command?.[0]).toContain(`> ${sidecarEnv.TS_SERVE_CONFIG} && exec /usr/local/bin/containerboot`);
 
@@ -246,7 +248,7 @@ describe('Tailgate stack (default config)', () => {
     const gatewayEnv = envOf(gateway);
     expect(gateway.image).toBe(`${ACCOUNT}.dkr.ecr.${REGION}.amazonaws.com/${name}-image@sha256:${'ab'.repeat(32)}`);
     expect(gatewayEnv).toMatchObject({
-      TAILGATE_LISTEN: '127.0.0.1:8080',
+      TAILGATE_LISTEN: '127.0.0.2:8080',
       TAILGATE_IDENTITY: 'tailscale',
       TAILSCALE_SOCKET: sidecarEnv.TS_SOCKET,
       TAILGATE_APP_CAP: 'example.com/cap/tailgate',
@@ -258,7 +260,7 @@ describe('Tailgate stack (default config)', () => {
     expect(gateway.mountPoints).toEqual([{ sourceVolume: 'tailscale-socket', containerPath: '/var/run/tailscale', readOnly: true }]);
     expect(sidecar.mountPoints).toEqual([{ sourceVolume: 'tailscale-socket', containerPath: '/var/run/tailscale', readOnly: false }]);
     expect(gateway.dependsOn).toEqual([{ containerName: 'tailscale', condition: 'HEALTHY' }]);
-    expect(gateway.healthCheck.command.join(' ')).toContain('http://127.0.0.1:8080/healthz');
+    expect(gateway.healthCheck.command.join(' ')).toContain('http://127.0.0.2:8080/healthz');
     expect(containers(name).every((c) => c.portMappings === undefined)).toBe(true);
   });
 

@@ -39,8 +39,8 @@ describe('gatewayPolicy', () => {
 
 describe('serveConfig', () => {
   test('https: tailnet :443 (TLS) and :80 both proxy to the loopback gateway with the app cap', () => {
-    const config = serveConfig({ backend: '127.0.0.1:8080', https: true, appCapability: 'example.com/cap/tailgate' });
-    const handler = { Handlers: { '/': { Proxy: 'http://127.0.0.1:8080', AcceptAppCaps: ['example.com/cap/tailgate'] } } };
+    const config = serveConfig({ backend: '127.0.0.2:8080', https: true, appCapability: 'example.com/cap/tailgate' });
+    const handler = { Handlers: { '/': { Proxy: 'http://127.0.0.2:8080', AcceptAppCaps: ['example.com/cap/tailgate'] } } };
     expect(config).toEqual({
       TCP: { '443': { HTTPS: true }, '80': { HTTP: true } },
       Web: { '${TS_CERT_DOMAIN}:443': handler, '${TS_CERT_DOMAIN}:80': handler },
@@ -49,11 +49,11 @@ describe('serveConfig', () => {
   });
 
   test('without https only :80 is served, under the configured node name', () => {
-    const config = serveConfig({ backend: '127.0.0.1:8080', https: false, nodeName: 'ai.tail1234.ts.net', appCapability: 'example.com/cap/tailgate' });
+    const config = serveConfig({ backend: '127.0.0.2:8080', https: false, nodeName: 'ai.tail1234.ts.net', appCapability: 'example.com/cap/tailgate' });
     expect(config.TCP).toEqual({ '80': { HTTP: true } });
     expect(Object.keys(config.Web)).toEqual(['ai.tail1234.ts.net:80']);
     expect(servePorts(false)).toEqual([80]);
-    expect(() => serveConfig({ backend: '127.0.0.1:8080', https: false, appCapability: 'x.com/cap' })).toThrow(/nodeName/);
+    expect(() => serveConfig({ backend: '127.0.0.2:8080', https: false, appCapability: 'x.com/cap' })).toThrow(/nodeName/);
   });
 });
 
