@@ -157,6 +157,9 @@ const KEY_KINDS = {
   exportPrefix: 'string', exportNoncurrentVersionDays: 'number', exportExpireDays: 'number',
 } as const satisfies Record<SettingKey, 'string' | 'number' | 'boolean' | 'json'>;
 
+/** Every plain setting's name (without the `tailgate:` namespace). */
+export const SETTING_KEYS = Object.keys(KEY_KINDS) as SettingKey[];
+
 /** Secret keys (`pulumi config set --secret`), mapped to the gateway's environment variable. */
 export const SECRET_KEYS = {
   masterKey: 'TAILGATE_MASTER_KEY',

@@ -1,5 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
-import { readStackConfig, StackConfigError, type ConfigSource } from '../../infra/config';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readStackConfig, SECRET_KEYS, SETTING_KEYS, StackConfigError, type ConfigSource } from '../../infra/config';
 
 function source(values: Record<string, string>, secrets: Record<string, string> = {}): ConfigSource {
   return {
@@ -112,5 +114,31 @@ describe('stack config', () => {
     })();
     expect(error.message).toMatch(/^invalid stack configuration:\n {2}tailgate:region: expected an AWS region/);
     expect(error.message).not.toContain('mock-openai-key');
+  });
+});
+
+describe('Pulumi.dev.yaml.example', () => {
+  const text = readFileSync(path.resolve(__dirname, '../../Pulumi.dev.yaml.example'), 'utf8');
+  // The example writes scalars plainly or quoted and collections as JSON, which is how Pulumi hands
+  // structured config to the program.
+  const entries = [...text.matchAll(/^ {2}(# )?tailgate:(\w+): (.*?)([ \t]+#.*)?$/gm)].map((m) => ({
+    commented: m[1] !== undefined,
+    key: m[2],
+    value: /^"[^"]*"$/.test(m[3]) ? m[3].slice(1, -1) : m[3],
+  }));
+
+  test('documents every setting, and names every secret', () => {
+    expect(entries.map((e) => e.key).sort()).toEqual([...SETTING_KEYS].sort());
+    for (const key of Object.keys(SECRET_KEYS)) expect(text).toContain(`pulumi config set --secret tailgate:${key}`);
+  });
+
+  test('shows the defaults, and they validate', () => {
+    const values = Object.fromEntries(entries.filter((e) => !e.commented).map((e) => [e.key, e.value]));
+    expect(readStackConfig(source(values)).settings).toEqual(readStackConfig(source({})).settings);
+  });
+
+  test('its commented-out examples validate too', () => {
+    const values = Object.fromEntries(entries.map((e) => [e.key, e.value]).filter(([key]) => key !== 'image'));
+    expect(() => readStackConfig(source(values))).not.toThrow();
   });
 });
