@@ -51,13 +51,14 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<AdminApi> {
   const now = deps.now ?? (() => new Date());
   const log = deps.log.child({ component: 'admin-api' });
   const requestIdOfError = new WeakMap<object, string>();
-  const operationOf = new WeakMap<ApiContext, string>();
+  // Keyed by request id: Apollo hands plugins a shallow copy of the context, not our object.
+  const operationOf = new Map<string, string>();
 
   const observe: ApolloServerPlugin<ApiContext> = {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation, operationName }) {
-          operationOf.set(contextValue, `${operation?.operation ?? 'unknown'} ${operationName ?? '(anonymous)'}`);
+          operationOf.set(contextValue.requestId, `${operation?.operation ?? 'unknown'} ${operationName ?? '(anonymous)'}`);
         },
         async didEncounterErrors({ contextValue, errors }) {
           for (const error of errors) {
@@ -131,9 +132,12 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<AdminApi> {
         httpGraphQLRequest: { method, headers, search: queryAt >= 0 ? url.slice(queryAt) : '', body: parsedBody },
         context: async () => context,
       });
+      const op = operationOf.get(requestId) ?? null;
+      operationOf.delete(requestId);
       await writeResponse(res, result);
-      reqLog.info({ principal: principal.id, op: operationOf.get(context) ?? null, status: res.statusCode, ms: Math.round(performance.now() - startedAt) }, 'admin api request');
+      reqLog.info({ principal: principal.id, op, status: res.statusCode, ms: Math.round(performance.now() - startedAt) }, 'admin api request');
     } catch (err) {
+      operationOf.delete(requestId);
       reqLog.error({ err }, 'admin api: request failed');
       if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'internal error', requestId);
       else res.destroy();

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { createAdminApi, type AdminApi } from '../../api';
+import type { Prisma } from '../../core/db/client';
 import { createLogger } from '../../core/logger';
 import type { Principal } from '../../core/principal';
 import { KeyVault } from '../../core/vault';
@@ -49,7 +50,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { now?: () => Date } = {}): Promise<Harness> {
+export async function startHarness(opts: { now?: () => Date; wrapPrisma?: (prisma: Prisma) => Prisma } = {}): Promise<Harness> {
   const db = await createTestDatabase();
   const vault = new KeyVault(randomBytes(32));
   const logs: string[] = [];
@@ -60,7 +61,7 @@ export async function startHarness(opts: { now?: () => Date } = {}): Promise<Har
     },
   });
   const log = createLogger('debug', sink);
-  const api = await createAdminApi({ prisma: db.prisma, vault, log, now: opts.now });
+  const api = await createAdminApi({ prisma: opts.wrapPrisma ? opts.wrapPrisma(db.prisma) : db.prisma, vault, log, now: opts.now });
 
   const byAddress = new Map(Object.values(ADDRESSES).map((a) => [a.address, a.principal]));
   const server = http.createServer((req, res) => {
