@@ -121,7 +121,7 @@ export class Tailgate extends pulumi.ComponentResource {
         GEMINI_API_KEY: args.secrets.geminiApiKey,
         OPENROUTER_API_KEY: args.secrets.openrouterApiKey,
       },
-      databaseUrlSecretArn: this.database.databaseUrlSecretArn,
+      databaseUrl: { secretArn: this.database.databaseUrlSecretArn, versionId: this.database.databaseUrlVersionId },
     }, parent);
 
     this.gatewayUrl = pulumi.output(`http://${s.hostname}`);

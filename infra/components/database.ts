@@ -36,6 +36,8 @@ export class Database extends pulumi.ComponentResource {
   readonly endpoint: pulumi.Output<string>;
   /** Resolves only once the secret has a value, so a task that reads it never finds it empty. */
   readonly databaseUrlSecretArn: pulumi.Output<string>;
+  /** Changes whenever DATABASE_URL does (a new password or address). */
+  readonly databaseUrlVersionId: pulumi.Output<string>;
   readonly masterSecretArn: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -118,12 +120,14 @@ export class Database extends pulumi.ComponentResource {
     this.port = instance.port;
     this.endpoint = pulumi.interpolate`${instance.address}:${instance.port}`;
     this.databaseUrlSecretArn = pulumi.all([urlSecret.arn, urlVersion.versionId]).apply(([arn]) => arn);
+    this.databaseUrlVersionId = urlVersion.versionId;
     this.masterSecretArn = pulumi.all([masterSecret.arn, masterVersion.versionId]).apply(([arn]) => arn);
     this.registerOutputs({
       address: this.address,
       port: this.port,
       endpoint: this.endpoint,
       databaseUrlSecretArn: this.databaseUrlSecretArn,
+      databaseUrlVersionId: this.databaseUrlVersionId,
       masterSecretArn: this.masterSecretArn,
     });
   }

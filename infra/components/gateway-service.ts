@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { createHash } from 'node:crypto';
 import { serveConfig, type ServeConfig } from '../lib/serve-config';
 
 /**
@@ -55,12 +56,13 @@ export interface GatewayServiceArgs {
   masterKey?: pulumi.Input<string>;
   providerKeys: Partial<Record<'OPENAI_API_KEY' | 'ANTHROPIC_API_KEY' | 'GEMINI_API_KEY' | 'OPENROUTER_API_KEY', pulumi.Input<string>>>;
   /** Already in Secrets Manager (the Database component's). */
-  databaseUrlSecretArn: pulumi.Input<string>;
+  databaseUrl: { secretArn: pulumi.Input<string>; versionId: pulumi.Input<string> };
 }
 
 interface ContainerSecret {
   name: string;
   valueFrom: pulumi.Input<string>;
+  versionId: pulumi.Input<string>;
 }
 
 /**
@@ -86,28 +88,34 @@ export class GatewayService extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, parent).partition;
 
     // --- secrets -------------------------------------------------------------------------------
-    const storeSecret = (id: string, description: string, value: pulumi.Input<string>): pulumi.Output<string> => {
+    const storeSecret = (envName: string, id: string, description: string, value: pulumi.Input<string>): ContainerSecret => {
       const secret = new aws.secretsmanager.Secret(`${name}-${id}`, { description, recoveryWindowInDays: 7 }, parent);
       const version = new aws.secretsmanager.SecretVersion(`${name}-${id}`, { secretId: secret.id, secretString: pulumi.secret(value) }, parent);
       // Hand out the ARN only once a value exists, so the task never starts against an empty secret.
-      return pulumi.all([secret.arn, version.versionId]).apply(([arn]) => arn);
+      return { name: envName, valueFrom: pulumi.all([secret.arn, version.versionId]).apply(([arn]) => arn), versionId: version.versionId };
     };
     const masterKey = args.masterKey
       // Losing this key makes every stored provider key unreadable: it is generated once and
       // never changes (no keepers).
       ?? new random.RandomBytes(`${name}-master-key`, { length: 32 }, parent).base64;
     const gatewaySecrets: ContainerSecret[] = [
-      { name: 'DATABASE_URL', valueFrom: args.databaseUrlSecretArn },
-      { name: 'TAILGATE_MASTER_KEY', valueFrom: storeSecret('master-key', 'Tailgate key-vault master key (base64, 32 bytes)', masterKey) },
+      { name: 'DATABASE_URL', valueFrom: args.databaseUrl.secretArn, versionId: args.databaseUrl.versionId },
+      storeSecret('TAILGATE_MASTER_KEY', 'master-key', 'Tailgate key-vault master key (base64, 32 bytes)', masterKey),
     ];
     for (const [envName, value] of Object.entries(args.providerKeys)) {
       if (value === undefined) continue;
       const id = envName.toLowerCase().replace(/_/g, '-');
-      gatewaySecrets.push({ name: envName, valueFrom: storeSecret(id, `Tailgate upstream key imported at start (${envName})`, value) });
+      gatewaySecrets.push(storeSecret(envName, id, `Tailgate upstream key imported at start (${envName})`, value));
     }
+    // Only read at the node's first login: a new key needs no restart.
     const sidecarSecrets: ContainerSecret[] = [
-      { name: 'TS_AUTHKEY', valueFrom: storeSecret('ts-authkey', 'Tailscale auth key for the gateway node', args.tailscaleAuthKey) },
+      storeSecret('TS_AUTHKEY', 'ts-authkey', 'Tailscale auth key for the gateway node', args.tailscaleAuthKey),
     ];
+    // ECS reads secrets when a task starts. Naming the gateway's secret versions in its task
+    // definition makes a changed secret (new DATABASE_URL, rotated provider key) roll the task.
+    const secretsRevision = pulumi.all(gatewaySecrets.map((s) => s.versionId))
+      .apply((ids) => createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 16));
+    const injected = (secrets: ContainerSecret[]) => secrets.map(({ name: secretName, valueFrom }) => ({ name: secretName, valueFrom }));
 
     // --- tailscaled state ------------------------------------------------------------------------
     // tailscaled owns this value (it rewrites it whenever its state changes, as a SecureString);
@@ -208,7 +216,7 @@ export class GatewayService extends pulumi.ComponentResource {
         TS_ENABLE_HEALTH_CHECK: 'true',
         TS_LOCAL_ADDR_PORT: TAILSCALE_HEALTH,
       }),
-      secrets: sidecarSecrets,
+      secrets: injected(sidecarSecrets),
       mountPoints: [{ sourceVolume: 'tailscale-socket', containerPath: TAILSCALE_SOCKET_DIR, readOnly: false }],
       healthCheck: {
         // Healthy once the node has a tailnet address (containerboot's /healthz).
@@ -233,8 +241,9 @@ export class GatewayService extends pulumi.ComponentResource {
         TAILGATE_EXPORT_S3_BUCKET: args.exportBucket.name,
         TAILGATE_EXPORT_S3_PREFIX: args.exportBucket.prefix,
         TAILGATE_EXPORT_S3_REGION: args.region,
+        TAILGATE_CREDENTIALS_REVISION: secretsRevision,
       }),
-      secrets: gatewaySecrets,
+      secrets: injected(gatewaySecrets),
       // Connecting to a unix socket works on a read-only mount; the gateway never writes there.
       mountPoints: [{ sourceVolume: 'tailscale-socket', containerPath: TAILSCALE_SOCKET_DIR, readOnly: true }],
       dependsOn: [{ containerName: 'tailscale', condition: 'HEALTHY' }],
@@ -248,7 +257,8 @@ export class GatewayService extends pulumi.ComponentResource {
     };
 
     const taskDefinition = new aws.ecs.TaskDefinition(`${name}-task`, {
-      family: `${name}-gateway`,
+      // Families are account-wide: keep stacks sharing an account and region apart.
+      family: `${pulumi.getProject()}-${pulumi.getStack()}-${name}`,
       requiresCompatibilities: ['FARGATE'],
       networkMode: 'awsvpc',
       cpu: String(args.cpu),

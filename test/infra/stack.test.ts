@@ -257,6 +257,8 @@ describe('Tailgate stack (default config)', () => {
       TAILGATE_EXPORT_S3_REGION: REGION,
     });
     expect(gatewayEnv).not.toHaveProperty('TAILGATE_ADMINS');
+    // A digest of the gateway's secret versions: a changed secret rolls the task.
+    expect(gatewayEnv.TAILGATE_CREDENTIALS_REVISION).toMatch(/^[0-9a-f]{16}$/);
     expect(gateway.mountPoints).toEqual([{ sourceVolume: 'tailscale-socket', containerPath: '/var/run/tailscale', readOnly: true }]);
     expect(sidecar.mountPoints).toEqual([{ sourceVolume: 'tailscale-socket', containerPath: '/var/run/tailscale', readOnly: false }]);
     expect(gateway.dependsOn).toEqual([{ containerName: 'tailscale', condition: 'HEALTHY' }]);
