@@ -58,7 +58,9 @@ program.logGroupName.apply(async () => {
   }
   const image = created.find((r) => r.type === 'pulumi-nodejs:dynamic/tailgate:DockerImage');
   const serialized = String(image.inputs.__provider);
-  const provider = require('require-from-string')(serialized, 'dynamic-provider').handler();
+  // Resolved from @pulumi/pulumi, whose dynamic provider host loads providers with it.
+  const requireFromString = require(require.resolve('require-from-string', { paths: [path.dirname(require.resolve('@pulumi/pulumi'))] }));
+  const provider = requireFromString(serialized, 'dynamic-provider').handler();
   const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'tailgate-fake-docker-'));
   fs.writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\necho "$*" >> "${bin}/argv"\n[ "$1" = login ] && cat > /dev/null\n[ "$1" = image ] && printf '["R@sha256:beef"]'\nexit 0\n`, { mode: 0o755 });
   process.env.PATH = `${bin}:${process.env.PATH}`;
