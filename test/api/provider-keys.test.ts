@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { importProviderKey, keyShapeWarning } from '../../core/provider-keys';
-import { codes, startHarness, type Harness } from './harness';
+import { codes, startHarness, type GraphQLResponse, type Harness } from './harness';
 
 // Key-shaped test values are assembled at run time, never written out whole.
 const fakeKey = (prefix: string): string => `${prefix}${randomBytes(18).toString('hex')}`;
@@ -48,8 +48,8 @@ describe('providers and write-only provider keys', () => {
   }
 
   const responses: string[] = [];
-  async function gql(caller: 'admin' | 'alice', query: string, variables?: Record<string, unknown>) {
-    const res = await h.gql(caller, query, variables);
+  async function gql<T = Record<string, any>>(caller: 'admin' | 'alice', query: string, variables?: Record<string, unknown>) {
+    const res = await h.gql<T>(caller, query, variables);
     responses.push(res.text);
     return res;
   }
@@ -205,6 +205,30 @@ describe('providers and write-only provider keys', () => {
     // A restart with the same environment does not bring back a key an admin revoked.
     expect(await importProviderKey(h.db.prisma, h.vault, { providerName: 'gemini', plaintext: envKey })).toBe('revoked');
     expect(await h.db.prisma.auditEvent.count({ where: { action: 'importProviderKey', actor: 'system' } })).toBe(1);
+    await expectNoPlaintextAnywhere(responses);
+  });
+
+  it('auditLog lists every change newest first, pages with `after`, and never shows a key', async () => {
+    const rows = await h.db.prisma.auditEvent.findMany({ orderBy: { seq: 'desc' } });
+    expect(rows.length).toBeGreaterThan(15);
+    type AuditRow = { id: string; at: string; actor: string; action: string; target: string | null; detail: string | null };
+    const walked: AuditRow[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 20; page++) {
+      const res: GraphQLResponse<{ auditLog: AuditRow[] }> = await gql<{ auditLog: AuditRow[] }>('admin', 'query($after: String) { auditLog(first: 4, after: $after) { id at actor action target detail } }', { after });
+      const events: AuditRow[] = res.data!.auditLog;
+      walked.push(...events);
+      if (events.length < 4) break;
+      after = events[events.length - 1].id;
+    }
+    expect(walked.map((e) => e.id)).toEqual(rows.map((r) => r.seq.toString()));
+    expect(walked.map((e) => [e.actor, e.action, e.target, e.detail])).toEqual(rows.map((r) => [r.actor, r.action, r.target, r.detail]));
+    expect(new Set(walked.map((e) => e.action))).toEqual(new Set(['upsertProvider', 'setProviderKey', 'revokeProviderKey', 'importProviderKey']));
+    expect(walked.filter((e) => e.action === 'importProviderKey').map((e) => e.actor)).toEqual(['system']);
+
+    expect(codes(await gql('admin', '{ auditLog(first: 501) { id } }'))).toEqual(['BAD_USER_INPUT']);
+    expect(codes(await gql('admin', '{ auditLog(after: "abc") { id } }'))).toEqual(['BAD_USER_INPUT']);
+    expect((await gql('admin', '{ auditLog(first: 2) { action } }')).data!.auditLog).toHaveLength(2);
     await expectNoPlaintextAnywhere(responses);
   });
 
