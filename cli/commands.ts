@@ -1,5 +1,8 @@
 import type { CliIO } from './io';
 import { connectCommand } from './connect/command';
+import { doctorCommand } from './doctor/command';
+import { migrateCommand } from './migrate/command';
+import { startCommand } from './start/command';
 
 /**
  * One `tailgate <name> …` subcommand. `run` gets the arguments after the name and returns the exit code
@@ -12,25 +15,8 @@ export interface Command {
   run(args: string[], io: CliIO): Promise<number>;
 }
 
-/** Reserves a name in `tailgate --help` for a subcommand that has not shipped yet. */
-function notYetAvailable(name: string, summary: string): Command {
-  return {
-    name,
-    summary: `${summary} (not yet available)`,
-    async run(_args, io) {
-      io.stderr.write(`tailgate ${name}: not yet available in this version of Tailgate\n`);
-      return 1;
-    },
-  };
-}
-
 /**
  * Every subcommand, in the order `tailgate --help` lists them. To add one, write `cli/<name>/command.ts`
- * exporting a `Command` and replace its placeholder here.
+ * exporting a `Command` and list it here.
  */
-export const commands: readonly Command[] = [
-  connectCommand,
-  notYetAvailable('doctor', 'check that this machine can reach the gateway and that clients are set up'),
-  notYetAvailable('start', 'run the gateway'),
-  notYetAvailable('migrate', 'apply database migrations'),
-];
+export const commands: readonly Command[] = [connectCommand, doctorCommand, startCommand, migrateCommand];

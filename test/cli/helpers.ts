@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Command } from '../../cli/commands';
 import type { CliIO } from '../../cli/io';
 import { main } from '../../cli/main';
 
@@ -13,8 +14,11 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `tailgate <argv>` in-process with captured output, a fixed clock and a non-terminal stdin. */
-export async function runTailgate(argv: string[], env: NodeJS.ProcessEnv = {}, now: Date = NOW): Promise<RunResult> {
+/**
+ * Runs `tailgate <argv>` in-process with captured output, a fixed clock and a non-terminal stdin; `commands`
+ * replaces the command table (e.g. a doctor bound to a test source address).
+ */
+export async function runTailgate(argv: string[], env: NodeJS.ProcessEnv = {}, now: Date = NOW, commands?: readonly Command[]): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
@@ -24,7 +28,7 @@ export async function runTailgate(argv: string[], env: NodeJS.ProcessEnv = {}, n
     stdinIsTTY: false,
     now: () => now,
   };
-  const code = await main(argv, io);
+  const code = await main(argv, io, commands);
   return { code, stdout, stderr };
 }
 
