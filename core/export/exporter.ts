@@ -175,7 +175,7 @@ export class RecordExporter {
       const reason = err instanceof Error ? err.message : String(err);
       this.log.warn(
         { destination: this.destination, attempt: this.failures, retryInMs: delay, lagSeconds: Math.round(this.lagSeconds), err: reason },
-        `record export to ${this.destination} failed (attempt ${this.failures}), retrying in ${Math.round(delay / 1000)} s: ${reason}`,
+        `record export to ${this.destination} failed (attempt ${this.failures}), retrying in ${delay / 1000} s: ${reason}`,
       );
     }
     this.schedule(delay);
@@ -185,16 +185,24 @@ export class RecordExporter {
     if (this.stopped) return { exported: 0 };
     const abort = new AbortController();
     this.abort = abort;
-    let exported = 0;
+    // Counted per stored object, so a run that fails half-way still reports what it stored.
+    const progress = { exported: 0 };
     let client: PoolClient;
     try {
       client = await this.pool.connect();
     } catch (err) {
-      const reason = `Postgres: ${describeError(err)}`;
+      const reason = `Postgres: ${describeError(err, 'Postgres')}`;
       this.noteFailure(reason);
       throw new ExportError(reason, 0, { cause: err });
     }
     let destroy = false;
+    // pg-pool listens for errors only on idle clients: without this, Postgres dropping the
+    // connection during a long upload would be an unhandled 'error' event, and end the process.
+    const onConnectionError = (err: Error): void => {
+      destroy = true;
+      this.log.warn({ err: err.message }, 'export lost its Postgres connection');
+    };
+    client.on('error', onConnectionError);
     try {
       const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [EXPORT_LOCK_KEY.toString()]);
       if (!locked.rows[0].locked) {
@@ -206,17 +214,17 @@ export class RecordExporter {
       try {
         await client.query('INSERT INTO export_cursors (kind) SELECT unnest($1::text[]) ON CONFLICT (kind) DO NOTHING', [EXPORT_KINDS]);
         for (kind of EXPORT_KINDS) {
-          exported += await this.exportKind(client, KIND_SOURCES[kind], abort.signal);
+          await this.exportKind(client, KIND_SOURCES[kind], abort.signal, progress);
           await client.query('UPDATE export_cursors SET last_error = NULL, updated_at = now() WHERE kind = $1', [kind]);
         }
       } catch (err) {
-        const reason = abort.signal.aborted ? 'export stopped' : describeError(err);
+        const reason = abort.signal.aborted ? 'export stopped' : err instanceof S3StepError ? err.message : `Postgres: ${describeError(err, 'Postgres')}`;
         this.noteFailure(reason);
         if (kind !== undefined && !abort.signal.aborted) {
           await client.query('UPDATE export_cursors SET last_error = $2, updated_at = now() WHERE kind = $1', [kind, reason]).catch(() => {});
         }
         await this.refreshLag(client).catch(() => {});
-        throw new ExportError(reason, exported, { cause: err });
+        throw new ExportError(reason, progress.exported, { cause: err });
       } finally {
         // If the unlock cannot run, the connection is suspect: destroying it ends the session, and
         // with it the lock.
@@ -227,23 +235,23 @@ export class RecordExporter {
       this.lastError = null;
       this.lastSuccessAt = new Date();
       await this.refreshLag(client);
-      if (exported > 0) this.log.info({ exported, destination: this.destination }, 'exported records to S3');
-      return { exported };
+      if (progress.exported > 0) this.log.info({ exported: progress.exported, destination: this.destination }, 'exported records to S3');
+      return { exported: progress.exported };
     } finally {
+      client.off('error', onConnectionError);
       client.release(destroy);
     }
   }
 
-  private async exportKind(client: PoolClient, source: KindSource, signal: AbortSignal): Promise<number> {
+  private async exportKind(client: PoolClient, source: KindSource, signal: AbortSignal, progress: { exported: number }): Promise<void> {
     const horizon = await visibleHorizon(client, source.table, { waitMs: this.horizonWaitMs, signal });
     if (signal.aborted) throw new Error('export stopped');
     if (horizon === null) {
       this.log.info({ kind: source.kind }, 'transactions writing export rows are still open; exporting this kind on the next run');
-      return 0;
+      return;
     }
     const cursorRow = await client.query<{ last_seq: string }>('SELECT last_seq::text AS last_seq FROM export_cursors WHERE kind = $1', [source.kind]);
     let cursor = BigInt(cursorRow.rows[0].last_seq);
-    let exported = 0;
     while (!signal.aborted) {
       const batch = await this.nextBatch(client, source, cursor, horizon, signal);
       if (batch === null) break;
@@ -267,10 +275,9 @@ export class RecordExporter {
       if (moved.rowCount !== 1) throw new Error(`the ${source.kind} export cursor moved while this process held the export lock (was the lock's connection lost?)`);
       this.log.debug({ key: batch.key, records: batch.rows.length, bytes: body.length }, 'stored export object');
       cursor = batch.last;
-      exported += batch.rows.length;
+      progress.exported += batch.rows.length;
     }
     if (signal.aborted) throw new Error('export stopped');
-    return exported;
   }
 
   private async nextBatch(client: PoolClient, source: KindSource, cursor: bigint, horizon: bigint, signal: AbortSignal): Promise<Batch | null> {
@@ -340,21 +347,26 @@ async function s3Step<T>(what: string, call: () => Promise<T>): Promise<T> {
 /**
  * One line an operator can act on. S3 errors carry a name (InvalidAccessKeyId, NoSuchBucket…) and
  * an HTTP status; network errors a code (ECONNREFUSED…). Neither ever includes a secret key.
+ * Duck-typed rather than `instanceof Error`: errors from Node's net layer can come from another
+ * realm, and the SDK then wraps them as "AWS SDK error wrapper for <text>", losing `code`.
  */
-export function describeError(err: unknown): string {
+export function describeError(err: unknown, service: 'S3' | 'Postgres' = 'S3'): string {
   if (err instanceof S3StepError) return err.message;
-  if (!(err instanceof Error)) return String(err);
-  const e = err as Error & { code?: string; $metadata?: { httpStatusCode?: number }; errors?: unknown[] };
+  if (typeof err !== 'object' || err === null) return String(err);
+  const e = err as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number }; errors?: Array<{ message?: string }> };
+  const name = e.name ?? 'Error';
   const status = e.$metadata?.httpStatusCode;
-  let text = e.message || (e.errors?.[0] instanceof Error ? e.errors[0].message : '') || e.code || e.name;
-  if (e.name && e.name !== 'Error' && !text.startsWith(e.name)) text = `${e.name}: ${text}`;
+  let text = (e.message || e.errors?.[0]?.message || e.code || name).replace(/^AWS SDK error wrapper for (?:Error: )?/, '');
+  if (name !== 'Error' && !text.startsWith(name)) text = `${name}: ${text}`;
   if (status) text += ` (HTTP ${status})`;
+  const network = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/;
   let hint = '';
-  if (e.name === 'CredentialsProviderError') hint = 'no AWS credentials in the default chain (environment, shared config, ECS task role)';
-  else if (e.name === 'NoSuchBucket') hint = 'check TAILGATE_EXPORT_S3_BUCKET';
-  else if (status === 403 || /AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken/.test(e.name)) {
+  if (service === 'Postgres') hint = network.test(e.code ?? '') || network.test(text) ? 'cannot reach Postgres' : '';
+  else if (name === 'CredentialsProviderError') hint = 'no AWS credentials in the default chain (environment, shared config, ECS task role)';
+  else if (name === 'NoSuchBucket') hint = 'check TAILGATE_EXPORT_S3_BUCKET';
+  else if (status === 403 || /AccessDenied|InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken/.test(name)) {
     hint = 'check the AWS credentials and that they allow s3:PutObject and s3:ListBucket on the bucket';
-  } else if (e.code && /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH)$/.test(e.code)) hint = 'cannot reach the S3 endpoint';
+  } else if (network.test(e.code ?? '') || network.test(text)) hint = 'cannot reach the S3 endpoint';
   const line = hint ? `${text} — ${hint}` : text;
   return line.length > 500 ? `${line.slice(0, 497)}...` : line;
 }

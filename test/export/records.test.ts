@@ -72,6 +72,11 @@ describe('export retries', () => {
     expect(describeError(refused)).toBe('connect ECONNREFUSED 127.0.0.1:9 — cannot reach the S3 endpoint');
     const noCredentials = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
     expect(describeError(noCredentials)).toMatch(/^CredentialsProviderError: Could not load credentials .* — no AWS credentials in the default chain/);
+    expect(describeError(refused, 'Postgres')).toBe('connect ECONNREFUSED 127.0.0.1:9 — cannot reach Postgres');
+    // How the SDK wraps a network error that comes from another realm (as under jest).
+    expect(describeError(new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:9'))).toBe('connect ECONNREFUSED 127.0.0.1:9 — cannot reach the S3 endpoint');
+    expect(describeError(Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } })))
+      .toBe('NoSuchBucket: The specified bucket does not exist (HTTP 404) — check TAILGATE_EXPORT_S3_BUCKET');
     expect(describeError(new Error('x'.repeat(2000))).length).toBe(500);
   });
 });
