@@ -187,14 +187,9 @@ export class RecordExporter {
     this.abort = abort;
     // Counted per stored object, so a run that fails half-way still reports what it stored.
     const progress = { exported: 0 };
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      const reason = `Postgres: ${describeError(err, 'Postgres')}`;
-      this.noteFailure(reason);
-      throw new ExportError(reason, 0, { cause: err });
-    }
+    let kind: ExportKind | undefined;
+    let client: PoolClient | undefined;
+    let locked = false;
     let destroy = false;
     // pg-pool listens for errors only on idle clients: without this, Postgres dropping the
     // connection during a long upload would be an unhandled 'error' event, and end the process.
@@ -202,44 +197,43 @@ export class RecordExporter {
       destroy = true;
       this.log.warn({ err: err.message }, 'export lost its Postgres connection');
     };
-    client.on('error', onConnectionError);
     try {
-      const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [EXPORT_LOCK_KEY.toString()]);
-      if (!locked.rows[0].locked) {
+      client = await this.pool.connect();
+      client.on('error', onConnectionError);
+      const lock = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [EXPORT_LOCK_KEY.toString()]);
+      locked = lock.rows[0].locked;
+      if (!locked) {
         this.log.debug('another process holds the export lock; skipping this run');
         await this.refreshLag(client);
         return { exported: 0 };
       }
-      let kind: ExportKind | undefined;
-      try {
-        await client.query('INSERT INTO export_cursors (kind) SELECT unnest($1::text[]) ON CONFLICT (kind) DO NOTHING', [EXPORT_KINDS]);
-        for (kind of EXPORT_KINDS) {
-          await this.exportKind(client, KIND_SOURCES[kind], abort.signal, progress);
-          await client.query('UPDATE export_cursors SET last_error = NULL, updated_at = now() WHERE kind = $1', [kind]);
-        }
-      } catch (err) {
-        const reason = abort.signal.aborted ? 'export stopped' : err instanceof S3StepError ? err.message : `Postgres: ${describeError(err, 'Postgres')}`;
-        this.noteFailure(reason);
-        if (kind !== undefined && !abort.signal.aborted) {
-          await client.query('UPDATE export_cursors SET last_error = $2, updated_at = now() WHERE kind = $1', [kind, reason]).catch(() => {});
-        }
-        await this.refreshLag(client).catch(() => {});
-        throw new ExportError(reason, progress.exported, { cause: err });
-      } finally {
-        // If the unlock cannot run, the connection is suspect: destroying it ends the session, and
-        // with it the lock.
-        await client.query('SELECT pg_advisory_unlock($1::bigint)', [EXPORT_LOCK_KEY.toString()]).catch(() => {
-          destroy = true;
-        });
+      await client.query('INSERT INTO export_cursors (kind) SELECT unnest($1::text[]) ON CONFLICT (kind) DO NOTHING', [EXPORT_KINDS]);
+      for (kind of EXPORT_KINDS) {
+        await this.exportKind(client, KIND_SOURCES[kind], abort.signal, progress);
+        await client.query('UPDATE export_cursors SET last_error = NULL, updated_at = now() WHERE kind = $1', [kind]);
       }
+      kind = undefined;
       this.lastError = null;
       this.lastSuccessAt = new Date();
-      await this.refreshLag(client);
+      await this.refreshLag(client).catch(() => {});
       if (progress.exported > 0) this.log.info({ exported: progress.exported, destination: this.destination }, 'exported records to S3');
       return { exported: progress.exported };
+    } catch (err) {
+      const reason = abort.signal.aborted ? 'export stopped' : err instanceof S3StepError ? err.message : `Postgres: ${describeError(err, 'Postgres')}`;
+      this.noteFailure(reason);
+      if (client && kind !== undefined && !abort.signal.aborted) {
+        await client.query('UPDATE export_cursors SET last_error = $2, updated_at = now() WHERE kind = $1', [kind, reason]).catch(() => {});
+      }
+      if (client) await this.refreshLag(client).catch(() => {});
+      throw new ExportError(reason, progress.exported, { cause: err });
     } finally {
-      client.off('error', onConnectionError);
-      client.release(destroy);
+      if (client) {
+        // If the unlock cannot run, the connection is suspect: destroying it ends the session,
+        // and with it the lock.
+        if (locked) await client.query('SELECT pg_advisory_unlock($1::bigint)', [EXPORT_LOCK_KEY.toString()]).catch(() => (destroy = true));
+        client.off('error', onConnectionError);
+        client.release(destroy);
+      }
     }
   }
 
