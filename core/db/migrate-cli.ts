@@ -63,7 +63,6 @@ async function writeNextMigration(databaseUrl: string, name: string | undefined,
 }
 
 if (require.main === module) {
-  // Exit as soon as the work is done rather than wait for stray handles (pg pools closing, the embedded
-  // server's child) to wind down; the output is written synchronously by then.
+  // As `npm run db:migrate` always has: exit with the result as soon as it is known.
   void runMigrateCli(process.argv.slice(2)).then((code) => process.exit(code));
 }
