@@ -9,6 +9,7 @@ import { createPrisma, type Prisma } from '../core/db/client';
 import { openDatabase, type DatabaseHandle } from '../core/db/database';
 import { isWritableDir } from '../core/db/embedded';
 import { applyMigrations } from '../core/db/migrate';
+import { RecordExporter } from '../core/export';
 import type { Logger } from '../core/logger';
 import { KeyVault, resolveMasterKey } from '../core/vault';
 import { ensureBuiltinProviders } from '../gateway/bootstrap';
@@ -124,6 +125,13 @@ export async function startTailgate(options: StartOptions): Promise<RunningTailg
     const metrics = new GatewayMetrics();
     metrics.gauge('tailgate_ledger_queue_depth', 'Records waiting to be written', () => ledger.queueDepth);
     metrics.gauge('tailgate_ledger_spool_bytes', 'Bytes of records spooled to disk', () => spool.bytes());
+
+    if (config.export) {
+      const exporter = new RecordExporter({ pool: pgPool, config: config.export, log });
+      exporter.start();
+      cleanups.push(() => exporter.stop());
+      metrics.gauge('tailgate_export_lag_seconds', 'Age in seconds of the oldest record not yet exported to S3 (0: all exported)', () => exporter.lagSeconds);
+    }
 
     const controlPlane = options.controlPlane ? await options.controlPlane({ prisma, vault, log, admission }) : undefined;
     if (controlPlane) cleanups.push(() => controlPlane.stop());
