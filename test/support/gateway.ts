@@ -35,30 +35,24 @@ export interface TestGateway {
 
 export interface TestGatewayOptions {
   env?: Record<string, string>;
+  dataDir?: string;
   db?: TestDatabase;
   sim?: ProviderSimulator;
   tailscale?: FakeLocalApi;
   start?: Partial<Pick<StartOptions, 'controlPlane' | 'admission' | 'now'>>;
 }
 
-/**
- * A real gateway on a real port, wired exactly as in production (tailscale identity mode), in
- * front of the provider simulator, identifying callers through a fake tailscaled socket. Callers
- * are told apart by source address: bind to 127.0.0.2, 127.0.0.3 … with `fetchFrom(ip)`.
- */
-export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
-  const sim = options.sim ?? (await ProviderSimulator.start());
-  const tailscale = options.tailscale ?? (await FakeLocalApi.start());
-  const db = options.db ?? (await createTestDatabase());
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tailgate-gw-'));
-  const env: Record<string, string> = {
+/** The environment a test gateway runs with (also used to start one as a child process). */
+export function gatewayEnv(parts: { sim: ProviderSimulator; tailscale: FakeLocalApi; databaseUrl: string; dataDir: string; masterKey?: string }): Record<string, string> {
+  const { sim, tailscale } = parts;
+  return {
     TAILGATE_LISTEN: '127.0.0.1:0',
-    TAILGATE_DATA_DIR: dataDir,
-    DATABASE_URL: db.url,
+    TAILGATE_DATA_DIR: parts.dataDir,
+    DATABASE_URL: parts.databaseUrl,
     TAILGATE_IDENTITY: 'tailscale',
     TAILSCALE_SOCKET: tailscale.socketPath,
     TAILGATE_APP_CAP: APP_CAP,
-    TAILGATE_MASTER_KEY: randomBytes(32).toString('base64'),
+    TAILGATE_MASTER_KEY: parts.masterKey ?? randomBytes(32).toString('base64'),
     TAILGATE_OPENAI_BASE_URL: sim.baseUrls.openai,
     TAILGATE_ANTHROPIC_BASE_URL: sim.baseUrls.anthropic,
     TAILGATE_GEMINI_BASE_URL: sim.baseUrls.gemini,
@@ -70,8 +64,20 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     TAILGATE_UPSTREAM_HEADERS_TIMEOUT_MS: '3000',
     TAILGATE_UPSTREAM_BODY_TIMEOUT_MS: '3000',
     TAILGATE_LOG_LEVEL: 'debug',
-    ...options.env,
   };
+}
+
+/**
+ * A real gateway on a real port, wired exactly as in production (tailscale identity mode), in
+ * front of the provider simulator, identifying callers through a fake tailscaled socket. Callers
+ * are told apart by source address: bind to 127.0.0.2, 127.0.0.3 … with `fetchFrom(ip)`.
+ */
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const sim = options.sim ?? (await ProviderSimulator.start());
+  const tailscale = options.tailscale ?? (await FakeLocalApi.start());
+  const db = options.db ?? (await createTestDatabase());
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'tailgate-gw-'));
+  const env: Record<string, string> = { ...gatewayEnv({ sim, tailscale, databaseUrl: db.url, dataDir }), ...options.env };
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -100,7 +106,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       if (!options.sim) await sim.close();
       if (!options.tailscale) await tailscale.close();
       if (!options.db) await db.drop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
