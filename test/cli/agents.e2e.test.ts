@@ -152,4 +152,14 @@ describe('real Claude Code and Codex, set up by tailgate connect, through the ga
       for (const record of records) expect(record).toMatchObject({ client: 'codex', provider: 'openai', endpoint: 'responses', status: 200 });
     });
   }, AGENT_TIMEOUT_MS + 30_000);
+
+  it('tailgate doctor, with its own default fetch, finds both clients and passes', async () => {
+    for (const client of ['claude-code', 'codex']) expect((await runTailgate(['connect', client, '--url', gw.url, '--home', home])).code).toBe(0);
+    const result = await runTailgate(['doctor', '--home', home]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain(`tailgate doctor: ${gw.url}\n`);
+    expect(result.stdout).toMatch(/^ok\s+clients\s+connected to this gateway: claude-code, codex$/m);
+    expect(result.stdout).toMatch(/^ok\s+anthropic\s+Anthropic messages with claude-haiku-4-5 \(for claude-code\): answered/m);
+    expect(result.stdout).toMatch(/^ok\s+openai\s+OpenAI chat with gpt-4o-mini \(for codex\): answered/m);
+  });
 });
