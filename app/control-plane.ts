@@ -1,7 +1,13 @@
+import { createAdminApi } from '../api';
 import type { ControlPlane, ControlPlaneDeps } from './start';
 
-/** Mounts the GraphQL admin API (and, later, the dashboard) on the gateway's listener. */
+/** Mounts the GraphQL admin API on the gateway's listener, behind the same Tailscale identity. */
 export async function adminControlPlane(deps: ControlPlaneDeps): Promise<ControlPlane> {
-  void deps;
-  return { routes: {}, stop: async () => {} };
+  const api = await createAdminApi({ prisma: deps.prisma, vault: deps.vault, log: deps.log });
+  return {
+    routes: {
+      '/graphql': (req, res, principal) => api.handle(req, res, principal, null),
+    },
+    stop: () => api.stop(),
+  };
 }
