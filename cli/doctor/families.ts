@@ -62,10 +62,11 @@ export const FAMILY_PROBES: Record<ApiFamily, FamilyProbe> = {
   },
 };
 
-/** Lower is better: the smallest tier first. */
+/** Lower is better: the smallest tier first. By name part, since "gemini" itself contains "mini". */
 function sizeRank(model: string): number {
-  if (/flash-lite|nano|haiku/i.test(model)) return 0;
-  if (/mini|flash/i.test(model)) return 1;
+  const parts = model.toLowerCase().split(/[-._:/@]/);
+  if (model.toLowerCase().includes('flash-lite') || parts.some((p) => p === 'nano' || p === 'haiku')) return 0;
+  if (parts.some((p) => p === 'mini' || p === 'flash')) return 1;
   return 2;
 }
 
