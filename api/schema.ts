@@ -3,6 +3,7 @@ import { buildSchema } from 'type-graphql';
 import { AdoptionResolver } from './adoption/adoption.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { denyNonAdminsByDefault } from './auth';
+import { ExportResolver } from './export/export.resolver';
 import { PrincipalResolver } from './principal/principal.resolver';
 import { ProviderResolver } from './provider/provider.resolver';
 import { QuotaResolver } from './quota/quota.resolver';
@@ -20,7 +21,7 @@ let built: Promise<GraphQLSchema> | undefined;
  */
 export function buildAdminSchema(): Promise<GraphQLSchema> {
   built ??= buildSchema({
-    resolvers: [PrincipalResolver, ProviderResolver, ModelRouteResolver, QuotaResolver, UsageResolver, SessionResolver, ToolResolver, AdoptionResolver, AuditResolver],
+    resolvers: [PrincipalResolver, ProviderResolver, ModelRouteResolver, QuotaResolver, UsageResolver, SessionResolver, ToolResolver, AdoptionResolver, AuditResolver, ExportResolver],
     scalarsMap: [{ type: Date, scalar: DateTime }],
     globalMiddlewares: [denyNonAdminsByDefault],
     // Inputs are validated with zod in the services; class-validator is not installed.

@@ -16,7 +16,7 @@ import {
   type KindSource,
 } from './records';
 import { createExportS3Client, type ExportConfig } from './s3';
-import { readExportStatusOrEmpty, type ExportStatus, type SqlQuery } from './status';
+import { readExportStatus, type ExportStatus, type SqlQuery } from './status';
 
 /**
  * Session-level advisory lock key held for the length of one export run, so that of several
@@ -152,7 +152,7 @@ export class RecordExporter {
 
   /** The export's state as Postgres records it (the same from every process). */
   status(): Promise<ExportStatus> {
-    return readExportStatusOrEmpty(queryWith(this.pool));
+    return readExportStatus(queryWith(this.pool));
   }
 
   private schedule(delayMs: number): void {
@@ -313,7 +313,7 @@ export class RecordExporter {
   }
 
   private async refreshLag(client: PoolClient): Promise<void> {
-    const status = await readExportStatusOrEmpty(queryWith(client));
+    const status = await readExportStatus(queryWith(client));
     this.pendingSince = status.lagSeconds > 0 ? new Date(Date.now() - status.lagSeconds * 1000) : null;
   }
 

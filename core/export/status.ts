@@ -15,6 +15,8 @@ export interface ExportKindStatus {
 }
 
 export interface ExportStatus {
+  /** Whether any gateway has ever run the export against this database (it has cursors). */
+  active: boolean;
   /** The largest lag of any kind. */
   lagSeconds: number;
   lastError: string | null;
@@ -52,21 +54,10 @@ interface StatusRow {
 
 /**
  * The export's state as Postgres records it, so any gateway process (or the admin API) reports the
- * same thing whichever process holds the export lock. Null when no exporter has ever run against
- * this database (export is not configured anywhere).
+ * same thing whichever process holds the export lock.
  */
-export async function readExportStatus(query: SqlQuery, now: Date = new Date()): Promise<ExportStatus | null> {
+export async function readExportStatus(query: SqlQuery, now: Date = new Date()): Promise<ExportStatus> {
   const rows = await query<StatusRow>(STATUS_SQL, [EXPORT_KINDS]);
-  if (!rows.some((row) => row.has_cursor)) return null;
-  return summarise(rows, now);
-}
-
-/** Like readExportStatus, for a process that knows export is configured: never null. */
-export async function readExportStatusOrEmpty(query: SqlQuery, now: Date = new Date()): Promise<ExportStatus> {
-  return summarise(await query<StatusRow>(STATUS_SQL, [EXPORT_KINDS]), now);
-}
-
-function summarise(rows: StatusRow[], now: Date): ExportStatus {
   const kinds = rows.map((row): ExportKindStatus => ({
     kind: row.kind,
     lastExportedId: row.last_seq,
@@ -76,6 +67,7 @@ function summarise(rows: StatusRow[], now: Date): ExportStatus {
     lastAttemptAt: row.updated_at === null ? null : new Date(row.updated_at),
   }));
   return {
+    active: rows.some((row) => row.has_cursor),
     lagSeconds: Math.max(0, ...kinds.map((k) => k.lagSeconds)),
     lastError: kinds.find((k) => k.lastError !== null)?.lastError ?? null,
     kinds,

@@ -18,6 +18,7 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   toolUsage: { query: '{ toolUsage { tool } }' },
   adoption: { query: '{ adoption { day } }' },
   auditLog: { query: '{ auditLog { id } }' },
+  exportStatus: { query: '{ exportStatus { lagSeconds } }' },
   quotaStatus: { query: '{ quotaStatus { holder } }' },
   upsertProvider: { query: 'mutation { upsertProvider(input: { name: "local", kind: OPENAI_COMPATIBLE, baseUrl: "http://127.0.0.1:9" }) { id } }' },
   setProviderKey: { query: 'mutation($k: String!) { setProviderKey(provider: "openai", key: $k) { id } }', variables: { k: 'sk-test-short' } },

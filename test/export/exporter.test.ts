@@ -120,6 +120,7 @@ describe('RecordExporter: objects and records', () => {
     expect(requests.lagSeconds).toBeGreaterThanOrEqual(119);
     expect(before.lagSeconds).toBe(requests.lagSeconds);
     expect(before.lastError).toBeNull();
+    expect(before.active).toBe(true);
 
     await e.runOnce();
     const after = await e.status();
