@@ -44,7 +44,7 @@ export interface StartOptions {
   config: Config;
   log: Logger;
   controlPlane?: (deps: ControlPlaneDeps) => Promise<ControlPlane>;
-  admission?: (deps: { pool: PgPool; snapshot: SnapshotStore; log: Logger }) => Admission;
+  admission?: (deps: { pool: PgPool; snapshot: SnapshotStore; log: Logger; now?: () => Date }) => Admission;
   /** Overrides for tests: inject the clock. */
   now?: () => Date;
 }
@@ -107,7 +107,7 @@ export async function startTailgate(options: StartOptions): Promise<RunningTailg
     ledger.start();
     cleanups.push(() => ledger.stop());
 
-    const admission = options.admission?.({ pool: pgPool, snapshot, log }) ?? unlimitedAdmission;
+    const admission = options.admission?.({ pool: pgPool, snapshot, log, now: options.now }) ?? unlimitedAdmission;
     cleanups.push(() => admission.stop());
 
     let identifier: Identifier;

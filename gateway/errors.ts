@@ -15,6 +15,7 @@ export type GatewayErrorCode =
   | 'model_not_allowed'
   | 'body_too_large'
   | 'quota_exceeded'
+  | 'quota_unavailable'
   | 'forbidden'
   | 'no_provider_key'
   | 'provider_disabled'
@@ -37,6 +38,7 @@ const STATUS: Record<GatewayErrorCode, number> = {
   model_not_allowed: 403,
   body_too_large: 413,
   quota_exceeded: 429,
+  quota_unavailable: 503,
   forbidden: 403,
   no_provider_key: 503,
   provider_disabled: 503,

@@ -173,8 +173,13 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     }
     if (Object.keys(rewrite).length > 0) outgoing = Buffer.from(JSON.stringify({ ...body, ...rewrite }));
 
-    const estimateTokens = Math.ceil(raw.length / 4) + outputCap(body);
-    const ticket = await deps.admission.admit({ principal, model, estimateTokens, estimateCostMicros: 0n });
+    const promptEstimate = Math.ceil(raw.length / 4);
+    const outputEstimate = outputCap(body);
+    // Pricing the estimate costs a table lookup: only when some quota limits cost.
+    const estimateCostMicros = snapshot.quotas.some((q) => q.maxCostMicros !== null)
+      ? costMicros({ providerKind: route.provider.kind, models: [route.upstreamModel, model], usage: { inputTokens: promptEstimate, outputTokens: outputEstimate, cachedInputTokens: 0, cacheWriteTokens: 0 }, at: now(), overrides: snapshot.prices }) ?? 0n
+      : 0n;
+    const ticket = await deps.admission.admit({ principal, model, estimateTokens: promptEstimate + outputEstimate, estimateCostMicros });
 
     const headers = upstreamHeaders(req.rawHeaders, route.auth, key.secret);
     const base = new URL(route.provider.baseUrl);

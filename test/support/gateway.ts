@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -7,6 +8,8 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { quotaAdmission } from '../../app/admission';
+import { adminControlPlane } from '../../app/control-plane';
 import { startTailgate, type RunningTailgate, type StartOptions } from '../../app/start';
 import { loadConfig } from '../../core/config';
 import { createLogger, type Logger } from '../../core/logger';
@@ -68,7 +71,8 @@ export function gatewayEnv(parts: { sim: ProviderSimulator; tailscale: FakeLocal
 }
 
 /**
- * A real gateway on a real port, wired exactly as in production (tailscale identity mode), in
+ * A real gateway on a real port, wired exactly as in production (tailscale identity mode, quotas,
+ * the admin API at /graphql), in
  * front of the provider simulator, identifying callers through a fake tailscaled socket. Callers
  * are told apart by source address: bind to 127.0.0.2, 127.0.0.3 … with `fetchFrom(ip)`.
  */
@@ -86,7 +90,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     },
   });
   const log: Logger = createLogger('debug', sink);
-  const tailgate = await startTailgate({ config: loadConfig(env), log, ...options.start });
+  const tailgate = await startTailgate({ config: loadConfig(env), log, controlPlane: adminControlPlane, admission: quotaAdmission, ...options.start });
   const agents: Agent[] = [];
   const fetchFrom = (ip: string): typeof fetch => {
     const dispatcher = new Agent({ localAddress: ip, keepAliveTimeout: 1000 });

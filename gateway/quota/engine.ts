@@ -1,0 +1,326 @@
+import type { Pool } from 'pg';
+import type { Logger } from '../../core/logger';
+import { subjectMatches, type Principal } from '../../core/principal';
+import { quotaHolder, windowEnd, windowStart } from '../../core/quota-window';
+import { GatewayError } from '../errors';
+import type { QuotaEntry, Snapshot } from '../snapshot';
+import type { Admission, AdmissionRequest, AdmissionTicket, QuotaStanding } from './admission';
+
+/**
+ * Quotas that hold across gateway processes without a database round trip per request.
+ *
+ * Budget lives in Postgres (`quota_usage`: settled use plus budget *leased* to processes). A process
+ * leases a slice of the remaining budget under a row lock — `used + leased + slice <= limit` is
+ * checked in the database, so the sum of every process's leases never exceeds the limit — and then
+ * admits requests from its slice locally. Slices are 1/8 of what remains (1 … 100 requests), so
+ * far from the limit almost every admission is local, and near it every admission goes to the
+ * database one unit at a time: request limits are exact.
+ *
+ * Tokens and cost are admitted while budget remains: the request reserves its estimate (prompt
+ * bytes / 4 + max output tokens) and settles to the real usage when it ends. Overshoot is bounded
+ * by what the requests in flight at the moment the budget ran out use beyond their reservations.
+ * Settled use is written back in batches (every `syncMs`), and unused slices are returned when a
+ * process goes idle, the window rolls over, or it stops. A process killed with a slice in hand
+ * strands at most that slice until the window ends.
+ */
+interface Counters {
+  requests: number;
+  tokens: bigint;
+  cost: bigint;
+}
+
+interface Lease {
+  quota: QuotaEntry;
+  holder: string;
+  windowStart: Date;
+  windowEnd: Date;
+  granted: Counters;
+  reserved: Counters;
+  pendingUsed: Counters;
+  pendingRelease: Counters;
+  lastUsed: number;
+}
+
+export interface QuotaEngineOptions {
+  pool: Pool;
+  snapshot: () => Snapshot;
+  log: Logger;
+  now?: () => Date;
+  syncMs?: number;
+  idleReturnMs?: number;
+}
+
+const zero = (): Counters => ({ requests: 0, tokens: 0n, cost: 0n });
+const MAX_REQUEST_SLICE = 100;
+
+export class QuotaEngine implements Admission {
+  private readonly leases = new Map<string, Lease>();
+  private readonly timer: NodeJS.Timeout;
+  private syncing?: Promise<void>;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: QuotaEngineOptions) {
+    this.now = options.now ?? (() => new Date());
+    this.timer = setInterval(() => void this.sync().catch((err: unknown) => options.log.warn({ err: (err as Error).message }, 'quota sync failed; will retry')), options.syncMs ?? 250);
+    this.timer.unref();
+  }
+
+  async admit(request: AdmissionRequest): Promise<AdmissionTicket> {
+    const quotas = this.options.snapshot().quotas.filter((q) => hasLimit(q) && subjectMatches(q.subject, request.principal));
+    if (quotas.length === 0) return NO_QUOTA;
+    const at = this.now();
+    const taken: Array<{ lease: Lease; reservation: Counters }> = [];
+    try {
+      for (const quota of quotas) {
+        const lease = this.leaseFor(quota, request.principal, at);
+        const reservation = await this.reserve(lease, request);
+        taken.push({ lease, reservation });
+      }
+    } catch (err) {
+      for (const { lease, reservation } of taken) release(lease, reservation);
+      throw err;
+    }
+    let settled = false;
+    return {
+      settle: (actual) => {
+        if (settled) return;
+        settled = true;
+        const used: Counters = { requests: 1, tokens: BigInt(Math.max(0, actual.tokens)), cost: actual.costMicros ?? 0n };
+        for (const { lease, reservation } of taken) {
+          subtract(lease.reserved, reservation);
+          // Release the reservation; use beyond it is covered from this process's free slice so the
+          // database's used + leased never understates the truth (what the slice cannot cover is the
+          // documented overshoot, written back at once).
+          const free = freeOf(lease);
+          const charge: Counters = { requests: reservation.requests, tokens: reservation.tokens, cost: reservation.cost };
+          if (lease.quota.maxTokens !== null && used.tokens > reservation.tokens) charge.tokens += min(used.tokens - reservation.tokens, max0(free.tokens - reservation.tokens));
+          if (lease.quota.maxCostMicros !== null && used.cost > reservation.cost) charge.cost += min(used.cost - reservation.cost, max0(free.cost - reservation.cost));
+          subtract(lease.granted, charge);
+          add(lease.pendingRelease, charge);
+          add(lease.pendingUsed, used);
+        }
+      },
+    };
+  }
+
+  private leaseFor(quota: QuotaEntry, principal: Principal, at: Date): Lease {
+    const holder = quotaHolder(quota.shared, principal.id);
+    const start = windowStart(quota.window, at);
+    const key = `${quota.id}|${holder}|${start.getTime()}`;
+    let lease = this.leases.get(key);
+    if (!lease || lease.quota !== quota) {
+      // A new window, or the quota was edited: limits come from the current snapshot entry.
+      const granted = lease?.granted ?? zero();
+      lease = { quota, holder, windowStart: start, windowEnd: windowEnd(quota.window, at), granted, reserved: lease?.reserved ?? zero(), pendingUsed: lease?.pendingUsed ?? zero(), pendingRelease: lease?.pendingRelease ?? zero(), lastUsed: Date.now() };
+      this.leases.set(key, lease);
+    }
+    lease.lastUsed = Date.now();
+    return lease;
+  }
+
+  private async reserve(lease: Lease, request: AdmissionRequest): Promise<Counters> {
+    const { quota } = lease;
+    const want: Counters = {
+      requests: quota.maxRequests !== null ? 1 : 0,
+      tokens: quota.maxTokens !== null ? BigInt(Math.max(1, request.estimateTokens)) : 0n,
+      cost: quota.maxCostMicros !== null ? (request.estimateCostMicros > 0n ? request.estimateCostMicros : 1n) : 0n,
+    };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const free = freeOf(lease);
+      const short = {
+        requests: Math.max(0, want.requests - free.requests),
+        tokens: want.tokens > free.tokens ? want.tokens - free.tokens : 0n,
+        cost: want.cost > free.cost ? want.cost - free.cost : 0n,
+      };
+      if (short.requests === 0 && short.tokens === 0n && short.cost === 0n) {
+        add(lease.reserved, want);
+        return want;
+      }
+      // Settled use not yet written back would make the database's remaining budget look larger than it is.
+      if (!isZero(lease.pendingUsed)) await this.sync().catch(() => {});
+      const grant = await this.leaseFromDatabase(lease, short);
+      if (grant === 'exhausted') break;
+      // Tokens and cost: admit while any budget remains, reserving what there is.
+      if (grant === 'partial') {
+        const after = freeOf(lease);
+        const partial: Counters = { requests: want.requests, tokens: min(want.tokens, max0(after.tokens)), cost: min(want.cost, max0(after.cost)) };
+        if (after.requests >= partial.requests && (want.tokens === 0n || partial.tokens > 0n) && (want.cost === 0n || partial.cost > 0n)) {
+          add(lease.reserved, partial);
+          return partial;
+        }
+        break;
+      }
+    }
+    throw quotaExceeded(lease, this.now());
+  }
+
+  /** Leases at least `short` (more when far from the limit) under a row lock; 'partial' when only part of it remains. */
+  private async leaseFromDatabase(lease: Lease, short: Counters): Promise<'full' | 'partial' | 'exhausted'> {
+    const { quota } = lease;
+    const client = await this.options.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO quota_usage (quota_id, holder, window_start) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+        [quota.id, lease.holder, lease.windowStart],
+      );
+      const row = (await client.query<{ requests: number; tokens: string; cost_micros: string; leased_requests: number; leased_tokens: string; leased_cost_micros: string }>(
+        `SELECT requests, tokens, cost_micros, leased_requests, leased_tokens, leased_cost_micros FROM quota_usage
+          WHERE quota_id = $1 AND holder = $2 AND window_start = $3 FOR UPDATE`,
+        [quota.id, lease.holder, lease.windowStart],
+      )).rows[0];
+      const remaining = {
+        requests: quota.maxRequests === null ? Infinity : quota.maxRequests - row.requests - row.leased_requests,
+        tokens: quota.maxTokens === null ? null : quota.maxTokens - BigInt(row.tokens) - BigInt(row.leased_tokens),
+        cost: quota.maxCostMicros === null ? null : quota.maxCostMicros - BigInt(row.cost_micros) - BigInt(row.leased_cost_micros),
+      };
+      let outcome: 'full' | 'partial' | 'exhausted' = 'full';
+      const grant = zero();
+      if (short.requests > 0) {
+        if (remaining.requests < short.requests) outcome = 'exhausted';
+        else grant.requests = Math.min(remaining.requests, Math.max(short.requests, Math.min(MAX_REQUEST_SLICE, Math.floor(remaining.requests / 8))));
+      }
+      for (const kind of ['tokens', 'cost'] as const) {
+        const need = short[kind];
+        const left = remaining[kind];
+        if (need === 0n || left === null || outcome === 'exhausted') continue;
+        if (left <= 0n) outcome = 'exhausted';
+        else if (left < need) {
+          grant[kind] = left;
+          outcome = 'partial';
+        } else grant[kind] = max(need, min(left / 8n, need * 8n));
+      }
+      if (outcome === 'exhausted') {
+        await client.query('ROLLBACK');
+        return 'exhausted';
+      }
+      await client.query(
+        `UPDATE quota_usage SET leased_requests = leased_requests + $4, leased_tokens = leased_tokens + $5, leased_cost_micros = leased_cost_micros + $6, updated_at = now()
+          WHERE quota_id = $1 AND holder = $2 AND window_start = $3`,
+        [quota.id, lease.holder, lease.windowStart, grant.requests, String(grant.tokens), String(grant.cost)],
+      );
+      await client.query('COMMIT');
+      add(lease.granted, grant);
+      return outcome;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      // Without the database we cannot prove budget remains: refuse rather than overspend.
+      throw new GatewayError('quota_unavailable', `quota ${describe(lease.quota)} cannot be checked right now (database unavailable); try again shortly`, { retryAfter: 5, cause: err });
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Writes settled use back and returns idle or stale slices. */
+  sync(): Promise<void> {
+    this.syncing ??= this.syncOnce().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
+  }
+
+  private async syncOnce(returnAll = false): Promise<void> {
+    const nowMs = Date.now();
+    const current = this.now().getTime();
+    for (const [key, lease] of this.leases) {
+      const stale = lease.windowEnd.getTime() <= current || nowMs - lease.lastUsed > (this.options.idleReturnMs ?? 2000) || returnAll;
+      const giveBack = stale ? freeOf(lease) : zero();
+      const used = lease.pendingUsed;
+      const released = { requests: lease.pendingRelease.requests + Math.max(0, giveBack.requests), tokens: lease.pendingRelease.tokens + max0(giveBack.tokens), cost: lease.pendingRelease.cost + max0(giveBack.cost) };
+      if (used.requests === 0 && used.tokens === 0n && used.cost === 0n && released.requests === 0 && released.tokens === 0n && released.cost === 0n) {
+        if (stale && isZero(lease.reserved)) this.leases.delete(key);
+        continue;
+      }
+      lease.pendingUsed = zero();
+      lease.pendingRelease = zero();
+      subtract(lease.granted, { requests: Math.max(0, giveBack.requests), tokens: max0(giveBack.tokens), cost: max0(giveBack.cost) });
+      try {
+        await this.options.pool.query(
+          `UPDATE quota_usage SET requests = requests + $4, tokens = tokens + $5, cost_micros = cost_micros + $6,
+             leased_requests = GREATEST(0, leased_requests - $7), leased_tokens = GREATEST(0, leased_tokens - $8), leased_cost_micros = GREATEST(0, leased_cost_micros - $9), updated_at = now()
+           WHERE quota_id = $1 AND holder = $2 AND window_start = $3`,
+          [lease.quota.id, lease.holder, lease.windowStart, used.requests, String(used.tokens), String(used.cost), released.requests, String(released.tokens), String(released.cost)],
+        );
+      } catch (err) {
+        // Keep the deltas for the next attempt: settled use must not be lost.
+        add(lease.pendingUsed, used);
+        add(lease.pendingRelease, released);
+        add(lease.granted, { requests: Math.max(0, giveBack.requests), tokens: max0(giveBack.tokens), cost: max0(giveBack.cost) });
+        throw err;
+      }
+      if (stale && isZero(lease.reserved) && isZero(lease.granted)) this.leases.delete(key);
+    }
+  }
+
+  async standing(principal: Principal): Promise<QuotaStanding[]> {
+    const at = this.now();
+    const quotas = this.options.snapshot().quotas.filter((q) => subjectMatches(q.subject, principal));
+    const out: QuotaStanding[] = [];
+    for (const quota of quotas) {
+      const start = windowStart(quota.window, at);
+      const row = (await this.options.pool.query<{ requests: number; tokens: string; cost_micros: string; leased_requests: number; leased_tokens: string; leased_cost_micros: string }>(
+        'SELECT requests, tokens, cost_micros, leased_requests, leased_tokens, leased_cost_micros FROM quota_usage WHERE quota_id = $1 AND holder = $2 AND window_start = $3',
+        [quota.id, quotaHolder(quota.shared, principal.id), start],
+      )).rows[0];
+      out.push({
+        quotaId: quota.id, subject: quota.subject, window: quota.window, windowEnd: windowEnd(quota.window, at),
+        usedRequests: row ? row.requests + row.leased_requests : 0,
+        usedTokens: row ? BigInt(row.tokens) + BigInt(row.leased_tokens) : 0n,
+        usedCostMicros: row ? BigInt(row.cost_micros) + BigInt(row.leased_cost_micros) : 0n,
+        maxRequests: quota.maxRequests, maxTokens: quota.maxTokens, maxCostMicros: quota.maxCostMicros,
+      });
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.syncing?.catch(() => {});
+    await this.syncOnce(true).catch((err: unknown) => this.options.log.warn({ err: (err as Error).message }, 'could not return quota leases at shutdown'));
+  }
+}
+
+const NO_QUOTA: AdmissionTicket = { settle() {} };
+
+function hasLimit(quota: QuotaEntry): boolean {
+  return quota.maxRequests !== null || quota.maxTokens !== null || quota.maxCostMicros !== null;
+}
+
+function freeOf(lease: Lease): Counters {
+  return { requests: lease.granted.requests - lease.reserved.requests, tokens: lease.granted.tokens - lease.reserved.tokens, cost: lease.granted.cost - lease.reserved.cost };
+}
+
+function release(lease: Lease, reservation: Counters): void {
+  subtract(lease.reserved, reservation);
+}
+
+function add(into: Counters, delta: Counters): void {
+  into.requests += delta.requests;
+  into.tokens += delta.tokens;
+  into.cost += delta.cost;
+}
+
+function subtract(from: Counters, delta: Counters): void {
+  from.requests -= delta.requests;
+  from.tokens -= delta.tokens;
+  from.cost -= delta.cost;
+}
+
+const isZero = (c: Counters) => c.requests === 0 && c.tokens === 0n && c.cost === 0n;
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
+const max0 = (a: bigint) => (a > 0n ? a : 0n);
+
+function describe(quota: QuotaEntry): string {
+  const limits = [
+    quota.maxRequests !== null ? `${quota.maxRequests} requests` : null,
+    quota.maxTokens !== null ? `${quota.maxTokens} tokens` : null,
+    quota.maxCostMicros !== null ? `$${(Number(quota.maxCostMicros) / 1e6).toFixed(2)}` : null,
+  ].filter(Boolean).join(', ');
+  return `"${quota.subject}${quota.shared ? ' (shared)' : ''}: ${limits} per ${quota.window.toLowerCase()}"`;
+}
+
+function quotaExceeded(lease: Lease, now: Date): GatewayError {
+  const retryAfter = Math.max(1, Math.ceil((lease.windowEnd.getTime() - now.getTime()) / 1000));
+  return new GatewayError('quota_exceeded', `quota ${describe(lease.quota)} is used up; it resets at ${lease.windowEnd.toISOString()}`, { retryAfter });
+}
