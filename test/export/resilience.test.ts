@@ -138,9 +138,15 @@ describe('RecordExporter: failures, crashes and concurrency', () => {
       const past = new Date(Date.now() - 300_000);
       requests.push(...(await insertRequests(pool, [{ at: past }])));
 
+      let aPutting!: () => void;
+      const aHoldsLock = new Promise<void>((resolve) => (aPutting = resolve));
+      hookS3(clientA, (command, phase) => {
+        if (command === 'PutObjectCommand' && phase === 'before') aPutting();
+      });
       const runA = a.runOnce();
-      await sleep(5);
-      // While A holds the lock, B skips, but still reports the backlog from Postgres.
+      await aHoldsLock;
+      // While A holds the lock (it is storing its first object of ten), B skips, but still reports
+      // the backlog from Postgres.
       expect(await b.runOnce()).toEqual({ exported: 0 });
       expect(b.lagSeconds).toBeGreaterThanOrEqual(299);
       expect(await runA).toEqual({ exported: 37 });

@@ -55,6 +55,8 @@ export class LocalS3 {
 export type S3Hook = (commandName: string, phase: 'before' | 'after') => Promise<void> | void;
 
 /** Runs `hook` around every request the client sends (by command name), on the real wire path. */
+let hookCount = 0;
+
 export function hookS3(client: S3Client, hook: S3Hook): void {
   client.middlewareStack.add(
     <Output extends MetadataBearer>(next: FinalizeHandler<object, Output>, context: HandlerExecutionContext) =>
@@ -65,7 +67,7 @@ export function hookS3(client: S3Client, hook: S3Hook): void {
         await hook(name, 'after');
         return result;
       },
-    { step: 'finalizeRequest', name: 'exportTestHook' },
+    { step: 'finalizeRequest', name: `exportTestHook${++hookCount}` },
   );
 }
 
