@@ -75,6 +75,8 @@ export async function createAdminApi(deps: AdminApiDeps): Promise<AdminApi> {
     schema,
     introspection: true,
     includeStacktraceInErrorResponses: false,
+    // The process entry point owns SIGINT/SIGTERM (it flushes the ledger first); Apollo must not.
+    stopOnTerminationSignals: false,
     csrfPrevention: true,
     validationRules: [maxRootFieldsRule],
     logger: {

@@ -64,11 +64,13 @@ export async function startTailgate(options: StartOptions): Promise<RunningTailg
   const cleanups: Array<() => Promise<void> | void> = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.reverse()) {
+      const started = Date.now();
       try {
         await cleanup();
       } catch (err) {
         log.warn({ err: (err as Error).message }, 'shutdown step failed');
       }
+      log.debug({ step: cleanup.toString().slice(0, 60), ms: Date.now() - started }, 'shutdown step done');
     }
     cleanups.length = 0;
   };
