@@ -176,9 +176,22 @@ async function importWithoutExitHooks<T>(load: () => Promise<T>): Promise<T> {
   return module;
 }
 
+/**
+ * Creates `dir` (one level at a time: Node 20's recursive mkdir spins forever under /proc) and
+ * reports whether this process can write into it.
+ */
 export function isWritableDir(dir: string): boolean {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = path.dirname(at);
+    if (parent === at) return false;
+    at = parent;
+  }
   try {
-    mkdirSync(dir, { recursive: true });
+    for (const level of missing) mkdirSync(level);
+    if (!statSync(dir).isDirectory()) return false;
     accessSync(dir, constants.W_OK);
     return true;
   } catch {

@@ -162,6 +162,9 @@ export class Ledger implements Recorder {
 
   private async write(batch: RequestRecord[]): Promise<void> {
     const client = await this.options.pool.connect();
+    // A connection dropped while checked out emits 'error' on the client; unheard, it kills the process.
+    const onError = (err: Error) => this.markDown(err);
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const sessions = await this.assignSessions(client, batch);
@@ -179,6 +182,7 @@ export class Ledger implements Recorder {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
+      client.off('error', onError);
       client.release();
     }
   }

@@ -158,6 +158,8 @@ export class QuotaEngine implements Admission {
   private async leaseFromDatabase(lease: Lease, short: Counters): Promise<'full' | 'partial' | 'exhausted'> {
     const { quota } = lease;
     const client = await this.options.pool.connect();
+    const onError = (err: Error) => this.options.log.warn({ err: err.message }, 'quota database connection lost');
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       await client.query(
@@ -207,6 +209,7 @@ export class QuotaEngine implements Admission {
       // Without the database we cannot prove budget remains: refuse rather than overspend.
       throw new GatewayError('quota_unavailable', `quota ${describe(lease.quota)} cannot be checked right now (database unavailable); try again shortly`, { retryAfter: 5, cause: err });
     } finally {
+      client.off('error', onError);
       client.release();
     }
   }
