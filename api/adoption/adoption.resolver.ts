@@ -2,8 +2,8 @@ import { Args, Ctx, Query, Resolver } from 'type-graphql';
 import { requireAdmin } from '../auth';
 import type { ApiContext } from '../context';
 import { AdoptionArgs } from './adoption.input';
-import { queryAdoption } from './adoption.service';
-import { AdoptionPoint } from './adoption.type';
+import { queryAdoption, queryPrincipalAdoption } from './adoption.service';
+import { AdoptionPoint, PrincipalAdoption } from './adoption.type';
 
 @Resolver(() => AdoptionPoint)
 export class AdoptionResolver {
@@ -11,5 +11,13 @@ export class AdoptionResolver {
   adoption(@Ctx() ctx: ApiContext, @Args(() => AdoptionArgs) args: AdoptionArgs): Promise<AdoptionPoint[]> {
     requireAdmin(ctx);
     return queryAdoption(ctx, args);
+  }
+
+  @Query(() => [PrincipalAdoption], {
+    description: 'Every principal with a request in [from, to) (default: the last 30 days), newest first by first day: first and last day, active days, clients, and whether they came back after their first week. Admins only.',
+  })
+  principalAdoption(@Ctx() ctx: ApiContext, @Args(() => AdoptionArgs) args: AdoptionArgs): Promise<PrincipalAdoption[]> {
+    requireAdmin(ctx);
+    return queryPrincipalAdoption(ctx, args);
   }
 }

@@ -20,3 +20,12 @@ export class SessionsArgs {
   @Field(() => Date, { nullable: true, description: 'Sessions started before this instant. Default: now.' })
   to?: Date | null;
 }
+
+@ArgsType()
+export class SessionRequestLogArgs {
+  @Field(() => Int, { nullable: true, description: 'Page size, default 100, at most 500.' })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'pageInfo.endCursor of the previous page.' })
+  after?: string | null;
+}

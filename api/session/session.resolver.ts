@@ -1,10 +1,12 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
 import { SelfService } from '../auth';
 import type { ApiContext } from '../context';
+import { badInput } from '../errors';
 import { ToolCount } from '../tool/tool.type';
-import { SessionsArgs } from './session.input';
-import { findSession, listSessions } from './session.service';
-import { Session, SessionConnection } from './session.type';
+import { SessionRequestLogArgs, SessionsArgs } from './session.input';
+import { findSession, listSessionRequests, listSessions } from './session.service';
+import { Session, SessionConnection, SessionRequestConnection } from './session.type';
 
 @Resolver(() => Session)
 export class SessionResolver {
@@ -25,5 +27,20 @@ export class SessionResolver {
   @FieldResolver(() => [ToolCount], { description: 'Tool calls in this session by tool, most-called first.' })
   toolCalls(@Root() session: Session, @Ctx() ctx: ApiContext): Promise<ToolCount[]> {
     return ctx.loaders.toolCountsBySession.load(session.id);
+  }
+
+  @FieldResolver(() => SessionRequestConnection, {
+    description: 'The session\'s requests, oldest first, with their tool calls. Only on session(id), not on the sessions list.',
+  })
+  requestLog(
+    @Root() session: Session,
+    @Ctx() ctx: ApiContext,
+    @Args(() => SessionRequestLogArgs) args: SessionRequestLogArgs,
+    @Info() info: GraphQLResolveInfo,
+  ): Promise<SessionRequestConnection> {
+    // One query per session: fine for session(id), a query per row under sessions(first: 200).
+    // The parent being a root field (path: session → requestLog) is what session(id) looks like.
+    if (info.path.prev?.prev !== undefined) throw badInput('requestLog is only available on session(id)', 'requestLog');
+    return listSessionRequests(ctx, session.id, args);
   }
 }

@@ -1,14 +1,17 @@
-import type { Prisma as PrismaTypes, Session as SessionRow } from '../../core/generated/prisma/client';
+import type { Prisma as PrismaTypes, RequestRecord as RequestRow, Session as SessionRow } from '../../core/generated/prisma/client';
 import { isAdmin } from '../../core/principal';
 import { restrictToSelf } from '../auth';
 import type { ApiContext } from '../context';
 import { badInput } from '../errors';
 import { microsToUsd, toSafeNumber } from '../scalars';
 import { resolveRange } from '../time-range';
-import type { Session, SessionConnection } from './session.type';
+import type { ToolCount } from '../tool/tool.type';
+import type { Session, SessionConnection, SessionRequest, SessionRequestConnection } from './session.type';
 
 export const SESSIONS_PAGE_DEFAULT = 50;
 export const SESSIONS_PAGE_MAX = 200;
+export const SESSION_REQUESTS_PAGE_DEFAULT = 100;
+export const SESSION_REQUESTS_PAGE_MAX = 500;
 
 export function toSession(row: SessionRow): Session {
   return {
@@ -95,4 +98,79 @@ export async function findSession(ctx: ApiContext, id: string): Promise<Session 
   // Not FORBIDDEN: that would confirm someone else's session id exists.
   if (!isAdmin(ctx.principal) && row.principalId !== ctx.principal.id) return null;
   return toSession(row);
+}
+
+// Keyset position in a session's request log: (at, seq), the order requests are listed in. Opaque
+// to clients: base64url of JSON [at in ms, seq as a decimal string] (seq is a bigint).
+function encodeRequestCursor(row: { at: Date; seq: bigint }): string {
+  return Buffer.from(JSON.stringify([row.at.getTime(), row.seq.toString()])).toString('base64url');
+}
+
+function decodeRequestCursor(value: string): { at: Date; seq: bigint } {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && Number.isSafeInteger(parsed[0]) && typeof parsed[1] === 'string' && /^\d{1,19}$/.test(parsed[1])) {
+      return { at: new Date(parsed[0] as number), seq: BigInt(parsed[1]) };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput('after is not a cursor returned by requestLog', 'after');
+}
+
+/**
+ * A session's requests, oldest first, keyset-paged on (at, seq) over the requests(session_id, at)
+ * index, with each page's tool calls in one grouped query. The caller has already been allowed to
+ * see the session (session(id) answers null for someone else's), so nothing more is checked here.
+ */
+export async function listSessionRequests(ctx: ApiContext, sessionId: string, args: { first?: number | null; after?: string | null }): Promise<SessionRequestConnection> {
+  const first = args.first ?? SESSION_REQUESTS_PAGE_DEFAULT;
+  if (!Number.isInteger(first) || first < 0 || first > SESSION_REQUESTS_PAGE_MAX) throw badInput(`first must be between 0 and ${SESSION_REQUESTS_PAGE_MAX}`, 'first');
+  const cursor = args.after ? decodeRequestCursor(args.after) : null;
+  const where: PrismaTypes.RequestRecordWhereInput = cursor
+    ? { sessionId, OR: [{ at: { gt: cursor.at } }, { at: cursor.at, seq: { gt: cursor.seq } }] }
+    : { sessionId };
+  const rows = await ctx.prisma.requestRecord.findMany({ where, orderBy: [{ at: 'asc' }, { seq: 'asc' }], take: first + 1 });
+  const page = rows.slice(0, first);
+  const tools = await loadToolCountsByRequest(ctx, page.map((row) => row.id));
+  const edges = page.map((row) => ({ node: toSessionRequest(row, tools.get(row.id) ?? []), cursor: encodeRequestCursor(row) }));
+  return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.length > 0 ? edges[edges.length - 1].cursor : null } };
+}
+
+function toSessionRequest(row: RequestRow, tools: ToolCount[]): SessionRequest {
+  return {
+    id: row.id,
+    at: row.at,
+    model: row.model,
+    provider: row.provider,
+    endpoint: row.endpoint,
+    stream: row.stream,
+    status: row.status,
+    errorClass: row.errorClass,
+    inputTokens: toSafeNumber(row.inputTokens),
+    outputTokens: toSafeNumber(row.outputTokens),
+    cachedInputTokens: toSafeNumber(row.cachedInputTokens),
+    reasoningTokens: toSafeNumber(row.reasoningTokens),
+    costUsd: row.costMicros === null ? null : microsToUsd(row.costMicros),
+    latencyMs: row.latencyMs,
+    ttfbMs: row.ttfbMs,
+    tools,
+  };
+}
+
+async function loadToolCountsByRequest(ctx: ApiContext, requestIds: string[]): Promise<Map<string, ToolCount[]>> {
+  const byRequest = new Map<string, ToolCount[]>();
+  if (requestIds.length === 0) return byRequest;
+  const rows = await ctx.prisma.$queryRaw<{ request_id: string; tool: string; calls: bigint }[]>`
+    SELECT request_id::text AS request_id, tool, SUM(calls)::bigint AS calls
+    FROM tool_calls
+    WHERE request_id = ANY(${requestIds}::uuid[])
+    GROUP BY request_id, tool
+    ORDER BY calls DESC, tool ASC`;
+  for (const row of rows) {
+    const list = byRequest.get(row.request_id) ?? [];
+    list.push({ tool: row.tool, calls: toSafeNumber(row.calls) });
+    byRequest.set(row.request_id, list);
+  }
+  return byRequest;
 }

@@ -17,6 +17,7 @@ const OPERATIONS: Record<string, { query: string; variables?: Record<string, unk
   session: { query: '{ session(id: "s-1") { id } }' },
   toolUsage: { query: '{ toolUsage { tool } }' },
   adoption: { query: '{ adoption { day } }' },
+  principalAdoption: { query: '{ principalAdoption { principal } }' },
   auditLog: { query: '{ auditLog { id } }' },
   exportStatus: { query: '{ exportStatus { lagSeconds } }' },
   quotaStatus: { query: '{ quotaStatus { holder } }' },
