@@ -68,7 +68,7 @@ export async function render({ main, params, navigate, signal }) {
 
 function principalTable(rows, caption, empty) {
   return dataTable({
-    caption, captionVisible: false, rows, empty,
+    caption, captionVisible: false, rows, empty, stack: true,
     rowAttrs: (r) => ({ dataset: { principal: r.principal, retention: r.retention } }),
     columns: [
       { key: 'principal', label: 'Principal', rowHeader: true },

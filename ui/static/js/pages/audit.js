@@ -22,7 +22,7 @@ export async function render({ main, signal }) {
     events.push(...auditLog);
     done = auditLog.length < PAGE;
     replace(holder, dataTable({
-      caption: `Audit events (${events.length}${done ? '' : '+'})`, rows: events, empty: 'No admin changes yet.',
+      caption: `Audit events (${events.length}${done ? '' : '+'})`, stack: true, rows: events, empty: 'No admin changes yet.',
       rowAttrs: (e) => ({ dataset: { event: e.id } }),
       columns: [
         { key: 'at', label: 'Time', rowHeader: true, format: (v) => dateTime(v, { seconds: true }) },

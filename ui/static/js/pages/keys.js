@@ -71,7 +71,7 @@ export async function render({ main, signal }) {
       h('h3', { id: headingId }, provider.name, ' ', h('span', { class: ['badge', provider.enabled ? 'ok' : 'warn'] }, provider.enabled ? 'enabled' : 'disabled')),
       h('p', { class: 'muted provider-meta' }, `${provider.kind} · ${provider.baseUrl}`),
       dataTable({
-        caption: `Keys of ${provider.name}`, captionVisible: false, rows: provider.keys, empty: 'No key yet: requests to this provider fail until one is added.',
+        caption: `Keys of ${provider.name}`, captionVisible: false, stack: true, rows: provider.keys, empty: 'No key yet: requests to this provider fail until one is added.',
         rowAttrs: (k) => ({ dataset: { key: k.id, state: k.state } }),
         columns: [
           { key: 'last4', label: 'Key', rowHeader: true, format: (v) => `••••${v}` },
@@ -135,7 +135,7 @@ export async function render({ main, signal }) {
 
   function routesTable(routes) {
     return dataTable({
-      caption: 'Model routes', captionVisible: false, rows: routes, empty: 'No exact routes: every model goes by the prefix rules.',
+      caption: 'Model routes', captionVisible: false, stack: true, rows: routes, empty: 'No exact routes: every model goes by the prefix rules.',
       rowAttrs: (r) => ({ dataset: { route: r.id } }),
       columns: [
         { key: 'model', label: 'Model', rowHeader: true },

@@ -87,7 +87,7 @@ export async function render({ main, me, params, navigate, signal }) {
     h('div', { class: 'two-columns' },
       section('Top models',
         barList({ title: 'Spend by model', items: topModels.map((r) => ({ label: r.model, value: r.costUsd })), format: usd }),
-        dataTable({ caption: `Top ${TOP} models by spend`, captionVisible: false, rows: topModels, columns: [
+        dataTable({ caption: `Top ${TOP} models by spend`, captionVisible: false, stack: true, rows: topModels, columns: [
           { key: 'model', label: 'Model', rowHeader: true },
           { key: 'requests', label: 'Requests', num: true, format: int },
           { key: 'tokens', label: 'Tokens', num: true, value: tokensOf, format: int },
@@ -95,7 +95,7 @@ export async function render({ main, me, params, navigate, signal }) {
           { key: 'costUsd', label: 'Spend', num: true, format: usd },
         ] })),
       section(me.isAdmin ? 'Top principals' : 'You',
-        dataTable({ caption: me.isAdmin ? `Top ${TOP} principals by spend` : 'Your usage', captionVisible: false, rows: topPrincipals, columns: [
+        dataTable({ caption: me.isAdmin ? `Top ${TOP} principals by spend` : 'Your usage', captionVisible: false, stack: true, rows: topPrincipals, columns: [
           { key: 'principal', label: 'Principal', rowHeader: true },
           { key: 'requests', label: 'Requests', num: true, format: int },
           { key: 'tokens', label: 'Tokens', num: true, value: tokensOf, format: int },

@@ -22,7 +22,7 @@ function standing(used, limit, remaining, format) {
 
 export function quotaStandingTable(rows, caption) {
   return dataTable({
-    caption,
+    caption, stack: true,
     rows,
     empty: 'No quota applies.',
     rowAttrs: (row) => ({ dataset: { quota: row.quota.id } }),

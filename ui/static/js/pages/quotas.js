@@ -26,7 +26,7 @@ export async function render({ main, me, params, signal }) {
   async function loadList(focus) {
     const { quotas } = await gql(QUERY, {}, { signal });
     replace(listHolder, dataTable({
-      caption: 'Quotas', captionVisible: false, rows: quotas, empty: 'No quotas: requests are limited only by model allow-lists.',
+      caption: 'Quotas', captionVisible: false, stack: true, rows: quotas, empty: 'No quotas: requests are limited only by model allow-lists.',
       rowAttrs: (q) => ({ dataset: { quota: q.id } }),
       columns: [
         { key: 'subject', label: 'Applies to', rowHeader: true },

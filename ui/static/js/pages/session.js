@@ -36,7 +36,7 @@ export async function render({ main, params, signal }) {
 
   const drawTable = () => {
     replace(tableHolder, dataTable({
-      caption: `Requests in this session, in order (${int(requests.length)} of ${int(s.requests)})`,
+      caption: `Requests in this session, in order (${int(requests.length)} of ${int(s.requests)})`, stack: true,
       rows: requests.map((r, i) => ({ ...r, n: i + 1 })),
       empty: 'No requests recorded.',
       rowAttrs: (r) => ({ dataset: { request: r.id } }),

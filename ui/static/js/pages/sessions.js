@@ -92,7 +92,7 @@ export async function render({ main, me, params, navigate, signal }) {
     replace(results,
       h('p', { class: 'pager-summary', tabindex: '-1', 'aria-live': 'polite', dataset: { total: totalCount } }, summary),
       dataTable({
-        caption: 'Sessions', captionVisible: false, rows: edges.map((e) => e.node), empty: 'No sessions in this range.',
+        caption: 'Sessions', captionVisible: false, stack: true, rows: edges.map((e) => e.node), empty: 'No sessions in this range.',
         rowAttrs: (r) => ({ dataset: { session: r.id } }),
         columns: [
           { key: 'id', label: 'Session', rowHeader: true, cell: (r) => h('a', { href: sessionHref(r.id), 'aria-label': `Session ${r.id}` }, shortId(r.id)) },

@@ -46,7 +46,7 @@ export async function render({ main, me, params, navigate, signal }) {
   main.append(h('div', { class: 'two-columns' },
     section('Calls by tool', barList({ title: 'Tool calls', items: tools.slice(0, 15).map((t) => ({ label: t.tool, value: t.calls })), format: int })),
     section('Every tool',
-      dataTable({ caption: 'Tool calls by tool', captionVisible: false, rows: tools, empty: 'No tool calls in this range.', columns: [
+      dataTable({ caption: 'Tool calls by tool', captionVisible: false, stack: true, rows: tools, empty: 'No tool calls in this range.', columns: [
         { key: 'tool', label: 'Tool', rowHeader: true },
         { key: 'calls', label: 'Calls', num: true, format: int },
         { key: 'principals', label: 'Principals', num: true, format: int },
@@ -68,7 +68,7 @@ export async function render({ main, me, params, navigate, signal }) {
     .sort((a, b) => b.total - a.total || a.principal.localeCompare(b.principal));
   main.append(section('By whom',
     h('p', { class: 'muted' }, `Tool calls per principal for the ${columns.length === tools.length ? '' : `${columns.length} most-called `}tools, busiest principals first.`),
-    dataTable({ caption: 'Tool calls by principal', captionVisible: false, rows, empty: 'No tool calls in this range.', rowAttrs: (r) => ({ dataset: { principal: r.principal } }), columns: [
+    dataTable({ caption: 'Tool calls by principal', captionVisible: false, stack: true, rows, empty: 'No tool calls in this range.', rowAttrs: (r) => ({ dataset: { principal: r.principal } }), columns: [
       { key: 'principal', label: 'Principal', rowHeader: true },
       ...columns.map((tool, i) => ({ key: `t${i}`, label: tool, num: true, format: int })),
       { key: 'total', label: 'All tools', num: true, format: int },
