@@ -165,6 +165,7 @@ export class Ledger implements Recorder {
     // A connection dropped while checked out emits 'error' on the client; unheard, it kills the process.
     const onError = (err: Error) => this.markDown(err);
     client.on('error', onError);
+    let failed = false;
     try {
       await client.query('BEGIN');
       const sessions = await this.assignSessions(client, batch);
@@ -179,11 +180,13 @@ export class Ledger implements Recorder {
       }
       await client.query('COMMIT');
     } catch (err) {
+      failed = true;
       await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
       client.off('error', onError);
-      client.release();
+      // A connection that failed mid-transaction is discarded, not returned to the pool.
+      client.release(failed);
     }
   }
 

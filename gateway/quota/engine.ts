@@ -160,6 +160,7 @@ export class QuotaEngine implements Admission {
     const client = await this.options.pool.connect();
     const onError = (err: Error) => this.options.log.warn({ err: err.message }, 'quota database connection lost');
     client.on('error', onError);
+    let failed = false;
     try {
       await client.query('BEGIN');
       await client.query(
@@ -205,12 +206,14 @@ export class QuotaEngine implements Admission {
       add(lease.granted, grant);
       return outcome;
     } catch (err) {
+      failed = true;
       await client.query('ROLLBACK').catch(() => {});
       // Without the database we cannot prove budget remains: refuse rather than overspend.
       throw new GatewayError('quota_unavailable', `quota ${describe(lease.quota)} cannot be checked right now (database unavailable); try again shortly`, { retryAfter: 5, cause: err });
     } finally {
       client.off('error', onError);
-      client.release();
+      // A connection that failed mid-transaction is discarded, not returned to the pool.
+      client.release(failed);
     }
   }
 

@@ -32,24 +32,30 @@ export class TcpProxy {
       client.pipe(upstream);
       upstream.pipe(client);
     });
-    this.server = server;
-    return new Promise((resolve) => server.listen(port, '127.0.0.1', () => {
-      this.port = (server.address() as net.AddressInfo).port;
-      resolve();
-    }));
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        this.server = server;
+        this.port = (server.address() as net.AddressInfo).port;
+        resolve();
+      });
+    });
   }
 
   /** The database "goes down": connections reset, the port refuses. */
   async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
     await new Promise<void>((resolve) => {
-      this.server?.close(() => resolve());
+      server.close(() => resolve());
       for (const s of this.sockets) s.destroy();
     });
   }
 
   /** The database "comes back" on the same port. */
   async restore(): Promise<void> {
-    await this.listen(this.port);
+    if (!this.server) await this.listen(this.port);
   }
 
   async close(): Promise<void> {
