@@ -117,7 +117,7 @@ export async function startTailgate(options: StartOptions): Promise<RunningTailg
     if (config.identity.mode === 'tailscale') {
       localApi = new LocalApiClient(config.identity.socket);
       cleanups.push(() => localApi!.close());
-      identifier = tailscaleIdentifier({ localApi, admins: config.identity.admins, appCap: config.identity.appCap });
+      identifier = tailscaleIdentifier({ localApi, admins: config.identity.admins, appCap: config.identity.appCap, trustServeProxy: config.identity.trustServeProxy });
     } else {
       identifier = devIdentifier(config.identity.devUser);
       log.warn({ identity: `user:${config.identity.devUser}` },

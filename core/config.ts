@@ -55,6 +55,7 @@ const schema = z.object({
   TAILSCALE_SOCKET: z.string().min(1).default('/var/run/tailscale/tailscaled.sock'),
   TAILGATE_DEV_USER: z.string().regex(/^[^\s,:]+$/, 'expected a login such as dev@localhost').default('dev@localhost'),
   TAILGATE_ADMINS: commaList(principalRef).default([]),
+  TAILGATE_SERVE_PROXY: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
   TAILGATE_APP_CAP: z.string().regex(/^[a-z0-9.-]+\/[A-Za-z0-9/_.-]+$/, 'expected a capability name such as example.com/cap/tailgate').optional(),
   TAILGATE_MASTER_KEY: masterKey.optional(),
   TAILGATE_OPENAI_BASE_URL: httpUrl.default('https://api.openai.com/v1'),
@@ -87,7 +88,7 @@ export interface Config {
   metricsListen?: { host: string; port: number };
   dataDir: string;
   databaseUrl?: string;
-  identity: { mode: 'tailscale' | 'dev'; socket: string; devUser: string; admins: string[]; appCap?: string };
+  identity: { mode: 'tailscale' | 'dev'; socket: string; devUser: string; admins: string[]; appCap?: string; trustServeProxy: boolean };
   masterKey?: Buffer;
   providers: Record<ProviderName, { baseUrl: string; importKey?: string }>;
   maxBodyBytes: number;
@@ -121,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     metricsListen: e.TAILGATE_METRICS_LISTEN,
     dataDir: path.resolve(cwd, e.TAILGATE_DATA_DIR),
     databaseUrl: e.DATABASE_URL,
-    identity: { mode: identityMode, socket: e.TAILSCALE_SOCKET, devUser: e.TAILGATE_DEV_USER, admins: e.TAILGATE_ADMINS, appCap: e.TAILGATE_APP_CAP },
+    identity: { mode: identityMode, socket: e.TAILSCALE_SOCKET, devUser: e.TAILGATE_DEV_USER, admins: e.TAILGATE_ADMINS, appCap: e.TAILGATE_APP_CAP, trustServeProxy: e.TAILGATE_SERVE_PROXY },
     masterKey: e.TAILGATE_MASTER_KEY,
     providers: {
       openai: { baseUrl: e.TAILGATE_OPENAI_BASE_URL, importKey: e.OPENAI_API_KEY },

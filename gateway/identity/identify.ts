@@ -17,6 +17,13 @@ export interface TailscaleIdentityOptions {
   ipCacheMs?: number;
   /** Delay before the one retry of a 404 (userspace tailscaled registers the mapping after dialing us). */
   retryDelayMs?: number;
+  /**
+   * Behind `tailscale serve` (HTTP proxy mode) every request arrives from tailscaled on loopback,
+   * over pooled connections shared by many callers, with X-Forwarded-For set by tailscaled to the
+   * caller's tailnet IP (any client copy replaced). Then identity is per request: whois that IP.
+   * Only safe when nothing but serve can reach the listener (see infra/components/gateway-service.ts).
+   */
+  trustServeProxy?: boolean;
 }
 
 /**
@@ -61,6 +68,10 @@ export function tailscaleIdentifier(options: TailscaleIdentityOptions): Identifi
   return {
     identify(req) {
       const socket = req.socket;
+      if (options.trustServeProxy && isLoopbackHost(unmapIpv4(socket.remoteAddress ?? ''))) {
+        const forwarded = forwardedFor(req);
+        if (forwarded) return lookup(forwarded, 0);
+      }
       let pending = perSocket.get(socket);
       if (!pending) {
         const ip = unmapIpv4(socket.remoteAddress ?? '');
@@ -77,6 +88,13 @@ export function tailscaleIdentifier(options: TailscaleIdentityOptions): Identifi
 export function devIdentifier(devUser: string): Identifier {
   const principal: Principal = { id: `user:${devUser}`, kind: 'DEV', login: devUser, tags: [], displayName: `${devUser} (dev mode)`, role: 'admin', allowedModels: null };
   return { identify: async () => principal };
+}
+
+/** The caller tailscaled's serve proxy names: one IP (tailscaled replaces the header, never appends). */
+function forwardedFor(req: IncomingMessage): string | undefined {
+  const value = req.headers['x-forwarded-for'];
+  const first = (Array.isArray(value) ? value[0] : value)?.split(',')[0]?.trim();
+  return first && /^[0-9a-fA-F:.]+$/.test(first) ? unmapIpv4(first) : undefined;
 }
 
 export function unmapIpv4(address: string): string {

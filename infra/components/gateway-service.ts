@@ -181,6 +181,13 @@ export class GatewayService extends pulumi.ComponentResource {
         Version: '2012-10-17',
         Statement: [
           { Sid: 'ExportRecords', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [args.exportBucket.objectArnPattern] },
+          // The exporter lists `<prefix>/<kind>/…/<first-id>-` before a put, so a retry after a crash
+          // rewrites the same object instead of an overlapping one; listing is limited to the prefix.
+          {
+            Sid: 'ListExportedRecords', Effect: 'Allow', Action: ['s3:ListBucket'],
+            Resource: [pulumi.interpolate`arn:aws:s3:::${args.exportBucket.name}`],
+            Condition: { StringLike: { 's3:prefix': [`${args.exportBucket.prefix}/*`] } },
+          },
           // SecureString under the AWS-managed aws/ssm key, whose key policy already lets SSM
           // use it on this account's behalf: no KMS statement needed.
           { Sid: 'TailscaleState', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: [stateParameter.arn] },
@@ -235,6 +242,8 @@ export class GatewayService extends pulumi.ComponentResource {
         TAILGATE_LISTEN: GATEWAY_LISTEN,
         TAILGATE_DATA_DIR: GATEWAY_DATA_DIR,
         TAILGATE_IDENTITY: 'tailscale',
+        // Behind serve's HTTP proxy identity is per request, from X-Forwarded-For (see serve-config.ts).
+        TAILGATE_SERVE_PROXY: 'true',
         TAILSCALE_SOCKET: TAILSCALE_SOCKET,
         TAILGATE_APP_CAP: args.appCapability,
         TAILGATE_ADMINS: args.admins.length > 0 ? args.admins.join(',') : undefined,

@@ -293,10 +293,11 @@ describe('Tailgate stack (default config)', () => {
     }
   });
 
-  test('the task role may only put exports under the prefix and keep the tailscale state', () => {
+  test('the task role may only put (and list) exports under the prefix and keep the tailscale state', () => {
     const policy = statements(one(name, 'aws:iam/rolePolicy:RolePolicy', '-task').inputs.policy);
     expect(policy).toEqual([
       expect.objectContaining({ Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${name}-export-bucket/tailgate/*`] }),
+      expect.objectContaining({ Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${name}-export-bucket`], Condition: { StringLike: { 's3:prefix': ['tailgate/*'] } } }),
       expect.objectContaining({ Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: [`arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/tailgate/${name}/tailscale-state`] }),
     ]);
     const parameter = one(name, 'aws:ssm/parameter:Parameter');
