@@ -59,8 +59,9 @@ const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
+  // No Cross-Origin-Opener-Policy: on plain http://ai (a tailnet name, not a secure context)
+  // browsers ignore it and log a console error on every page load.
 };
 
 interface Asset {

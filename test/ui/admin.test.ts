@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { eventually } from '../support/gateway';
-import { accessibilityProblems, contrastOf, describeInBrowser, horizontalOverflow, launchChromium, openPage, screenshot, settled, visit, WIDTHS } from './support/browser';
+import { accessibilityProblems, contrastOf, describeInBrowser, horizontalOverflow, launchChromium, openPage, screenshot, settled, TAILNET_HOST, visit, WIDTHS } from './support/browser';
 import { ADMIN_CAPS, BOB_IP, PRINCIPALS, startWorld, type World } from './support/world';
 
 /**
@@ -54,8 +54,10 @@ describeInBrowser('dashboard as an admin (headless Chromium)', () => {
   it('renders every section at 1280 and 390 px with landmarks, labels and no console errors; saves screenshots', async () => {
     for (const [size, viewport] of Object.entries(WIDTHS)) {
       const { page, problems, context } = await openPage(browser, viewport);
+      // The phone pass goes through a tailnet-style name over plain http (not a secure context).
+      const base = size === 'phone' ? `http://${TAILNET_HOST}:${new URL(url).port}/ui` : url;
       for (const section of [...SECTIONS, { path: `session?id=${world.liveSession}`, heading: `Session ${world.liveSession}`, name: 'session' }]) {
-        await visit(page, `${url}/${section.path}`);
+        await visit(page, `${base}/${section.path}`);
         expect(await page.locator('main h1').textContent()).toBe(section.heading);
         expect(await texts(page, '#nav-list a')).toEqual(NAV);
         expect([section.name, await horizontalOverflow(page)]).toEqual([section.name, 0]);
@@ -119,6 +121,19 @@ describeInBrowser('dashboard as an admin (headless Chromium)', () => {
     expect(await figure(page, 'requests')).toBe(week.requests);
     expect(await figure(page, 'costUsd')).toBeCloseTo(week.costUsd, 6);
     expect(week.requests).toBeLessThan(total.requests);
+
+    // A custom range of whole UTC days, `to` included.
+    const dayAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    await page.getByRole('combobox', { name: 'Time range' }).selectOption('custom');
+    await page.getByLabel('From', { exact: true }).fill(dayAgo(10));
+    await page.getByLabel('To', { exact: true }).fill(dayAgo(3));
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    await page.waitForURL(new RegExp(`from=${dayAgo(10)}&to=${dayAgo(3)}`));
+    await settled(page);
+    const custom = (await world.gql(`query($from: DateTime, $to: DateTime) { usage(from: $from, to: $to, groupBy: []) { ${USAGE} } }`, { from: `${dayAgo(10)}T00:00:00Z`, to: `${dayAgo(2)}T00:00:00Z` })).usage[0];
+    expect(await figure(page, 'requests')).toBe(custom.requests);
+    expect(await figure(page, 'costUsd')).toBeCloseTo(custom.costUsd, 6);
+    expect(await page.locator('figure:has(figcaption:text-is("Spend per day by model")) tbody th').allTextContents()).toHaveLength(8);
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -341,6 +356,17 @@ describeInBrowser('dashboard as an admin (headless Chromium)', () => {
     await page.getByRole('button', { name: 'Copy the Codex configuration' }).click();
     await page.locator('.copy-status', { hasText: 'Copied.' }).waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toContain('wire_api = "responses"');
+
+    // Reached by a tailnet name over plain http, the page fills that in, and warns that Gemini
+    // CLI needs https for anything but localhost.
+    const tailnetOrigin = `http://${TAILNET_HOST}:${new URL(origin).port}`;
+    await visit(page, `${tailnetOrigin}/ui/connect`);
+    expect((await texts(page, 'pre code')).join('\n')).toContain(`base_url = "${tailnetOrigin}/v1"`);
+    expect(await page.textContent('#gemini-cli .alert.warn')).toContain('This URL will not work with Gemini CLI');
+    // Not a secure context, so no Clipboard API: the copy falls back to a selection.
+    expect(await page.evaluate('window.isSecureContext')).toBe(false);
+    await page.getByRole('button', { name: 'Copy the Claude Code settings' }).click();
+    await page.locator('#claude-code .copy-status', { hasText: 'Copied.' }).waitFor();
     expect(problems).toEqual([]);
     await context.close();
   });

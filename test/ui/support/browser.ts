@@ -21,11 +21,18 @@ export function describeInBrowser(name: string, body: () => void): void {
   describe.skip(name, body);
 }
 
+/** A tailnet-style host name the browser resolves to 127.0.0.1 (the way MagicDNS names `ai`). */
+export const TAILNET_HOST = 'ai';
+
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
-    // Root in a container has no user namespaces for Chromium's sandbox.
-    args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), '--disable-dev-shm-usage', '--disable-gpu'],
+    args: [
+      // Root in a container has no user namespaces for Chromium's sandbox.
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      '--disable-dev-shm-usage', '--disable-gpu',
+      `--host-resolver-rules=MAP ${TAILNET_HOST} 127.0.0.1`,
+    ],
   });
 }
 

@@ -84,7 +84,7 @@ export async function render({ main, me, params, navigate, signal }) {
       { label: 'Cache-hit share', metric: 'cacheHitShare', value: total.inputTokens ? total.cachedInputTokens / total.inputTokens : '', text: pct(total.cachedInputTokens, total.inputTokens), note: 'of input tokens read from a prompt cache' },
     ], `Totals for ${range.label}`),
     section('Over time', chooser, charts),
-    h('div', { class: 'two-columns' },
+    h('div', {},
       section('Top models',
         barList({ title: 'Spend by model', items: topModels.map((r) => ({ label: r.model, value: r.costUsd })), format: usd }),
         dataTable({ caption: `Top ${TOP} models by spend`, captionVisible: false, stack: true, rows: topModels, columns: [
