@@ -120,6 +120,18 @@ function clientFor(target: Target): Client {
   return new Client(target.origin, { pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
 }
 
+/**
+ * Clients whose connection is open and has carried one untimed request: a measurement is about
+ * requests, not TCP handshakes (nor, for Tailgate, the one whois per connection).
+ */
+async function connectedClients(target: Target, count: number, warmBody: Buffer = target.body): Promise<Client[]> {
+  const clients = Array.from({ length: count }, () => clientFor(target));
+  await Promise.all(clients.map((client) => new Promise<void>((resolve) => {
+    client.dispatch({ origin: target.origin, path: target.path, method: 'POST', headers: { ...target.headers, 'content-length': String(warmBody.length) }, body: warmBody }, new TimedCall(0, () => resolve()));
+  })));
+  return clients;
+}
+
 /** One request, reporting its status (0 on a transport error) when the last byte has arrived. */
 class TimedCall implements Dispatcher.DispatchHandler {
   private status = 0;
@@ -154,7 +166,7 @@ export async function closedLoop(call: Call, options: { connections: number; dur
   const target = targetOf(call);
   const samples = new Samples();
   let errors = 0;
-  const clients = Array.from({ length: options.connections }, () => clientFor(target));
+  const clients = await connectedClients(target, options.connections);
   const started = performance.now();
   const deadline = started + options.durationMs;
   await Promise.all(clients.map((client) => new Promise<void>((resolve) => {
@@ -181,7 +193,7 @@ export async function openLoop(call: Call, options: { connections: number; rate:
   let errors = 0;
   let issued = 0;
   let finished = 0;
-  const clients = Array.from({ length: options.connections }, () => clientFor(target));
+  const clients = await connectedClients(target, options.connections);
   let lastFinish = 0;
   const onDone = (timed: TimedCall, status: number) => {
     finished++;
@@ -298,7 +310,8 @@ export async function streamProbe(call: Call, options: { concurrency: number; du
   let streams = 0;
   let incomplete = 0;
   let errors = 0;
-  const clients = Array.from({ length: options.concurrency }, () => clientFor(target));
+  // Warm each connection with a plain call (the stream body would be a whole stream).
+  const clients = await connectedClients(target, options.concurrency, Buffer.from(call.body.replace('"stream":true', '"stream":false')));
   const started = performance.now();
   const deadline = started + options.durationMs;
   await Promise.all(clients.map((client) => new Promise<void>((resolve) => {

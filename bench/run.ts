@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,11 +13,14 @@ import { BENCH_LOGIN, startFakeWhois, type FakeWhois } from './fake-whois';
 import { wrkAvailable, type Call, type Loader } from './load';
 import {
   addedOver, computeRatios, evaluateChecks, renderMarkdown, spliceResults, TARGET_IDS, TARGET_LABELS,
-  type BenchResults, type Machine, type Method, type ReadSide, type TargetId, type TargetOutcome,
+  type BenchResults, type Machine, type ReadSide, type TargetId, type TargetOutcome,
 } from './report';
 import { probeGraphql, seedLedger, SESSIONS_QUERY, timeGraphql, timeSessionsSql, timeUsageFromRequestsSql, timeUsageSql, USAGE_QUERY } from './seed';
 import { BENCH_KEY, BENCH_MODEL, type StreamShape } from './simulator';
-import { runSuite, type SimulatorControl, type SuiteOptions } from './suite';
+import {
+  combineLatencyRounds, combineRounds, describeLatency, describeSaturation, latencyRound, measureMemory, saturationRound, warmUp,
+  type LatencyRound, type SaturationFigures, type SimulatorControl, type SuiteOptions,
+} from './suite';
 import { startPortkey, startReadyChild, startTailgate, withChildren, type ChildTarget } from './targets';
 
 /**
@@ -30,6 +34,7 @@ interface Settings {
   loadedConnections: number[];
   rate: number | null;
   rateFraction: number;
+  rounds: number;
   stream: StreamShape & { concurrency: number };
   openStreams: number;
   seedRows: number;
@@ -58,11 +63,12 @@ function readSettings(): Settings {
   const rate = numberFrom('BENCH_RATE', 0);
   return {
     durationMs: Math.round(numberFrom('BENCH_DURATION', 5) * 1000),
-    warmupMs: Math.round(numberFrom('BENCH_WARMUP', 1) * 1000),
+    warmupMs: Math.round(numberFrom('BENCH_WARMUP', 2) * 1000),
     connections: numberFrom('BENCH_CONNECTIONS', 64),
     loadedConnections: [16, 64],
     rate: rate > 0 ? rate : null,
     rateFraction: numberFrom('BENCH_RATE_FRACTION', 0.25),
+    rounds: Math.max(1, Math.round(numberFrom('BENCH_ROUNDS', 3))),
     stream: { chunks: numberFrom('BENCH_STREAM_CHUNKS', 20), intervalMs: numberFrom('BENCH_STREAM_INTERVAL_MS', 2), concurrency: numberFrom('BENCH_STREAM_CONCURRENCY', 4) },
     openStreams: numberFrom('BENCH_OPEN_STREAMS', 1000),
     seedRows: numberFrom('BENCH_SEED_ROWS', 1_000_000),
@@ -141,7 +147,7 @@ async function main(): Promise<void> {
       connections: settings.connections,
       loadedConnections: settings.loadedConnections,
       rate: settings.rate ?? 0,
-      rateRule: settings.rate ? 'BENCH_RATE' : `${settings.rateFraction} × the bare proxy's saturation throughput`,
+      rateRule: 'BENCH_RATE',
       stream: settings.stream,
       openStreams: settings.openStreams,
       loader: settings.loader === 'wrk' ? 'wrk 4 (-t1)' : 'autocannon 8',
@@ -167,8 +173,8 @@ async function main(): Promise<void> {
     cleanups.push(() => whois.close());
 
     const needsDatabase = settings.targets.some((t) => t === 'tailgate' || t === 'tailgateQuota') || settings.seedRows > 0;
-    let databaseUrl = '';
-    let pg: PgPool | undefined;
+    // One cluster, one database per Tailgate variant: the quota row must not leak into "Tailgate".
+    const databases: Partial<Record<'tailgate' | 'tailgateQuota', { url: string; pool: PgPool }>> = {};
     let postgresPids = (): number[] => [];
     if (needsDatabase) {
       const parent = mkdtempSync(path.join(os.tmpdir(), 'tailgate-bench-pg-'));
@@ -180,30 +186,28 @@ async function main(): Promise<void> {
       const postmaster = Number(readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
       postgresPids = () => (postmaster > 0 ? withChildren(postmaster) : []);
       await createDatabaseIfMissing(server.urlFor('postgres'), 'tailgate');
-      databaseUrl = server.urlFor('tailgate');
-      await applyMigrations(databaseUrl);
-      pg = new PgPool({ connectionString: databaseUrl, max: 4 });
-      const pool = pg;
-      cleanups.push(() => pool.end());
-      log(`embedded PostgreSQL ready, migrated`);
+      await applyMigrations(server.urlFor('tailgate'));
+      // A copy of the migrated database (the wasm migration engine runs once per process).
+      await createDatabaseIfMissing(server.urlFor('postgres'), 'tailgate_quota', 'tailgate');
+      for (const [variant, name] of [['tailgate', 'tailgate'], ['tailgateQuota', 'tailgate_quota']] as const) {
+        const url = server.urlFor(name);
+        const pool = new PgPool({ connectionString: url, max: 4 });
+        cleanups.push(() => pool.end());
+        databases[variant] = { url, pool };
+      }
+      await databases.tailgateQuota!.pool.query(`INSERT INTO quotas (id, subject, "window", max_requests, updated_at) VALUES (gen_random_uuid(), '*', 'DAY', 2000000000, now())`);
+      log('embedded PostgreSQL ready, migrated');
     }
 
-    let rate = settings.rate;
     const suiteOptions = (pid: number | undefined, helperPids?: () => number[]): SuiteOptions => ({
       durationMs: settings.durationMs,
       warmupMs: settings.warmupMs,
       connections: settings.connections,
       loader: settings.loader,
       loadedConnections: settings.loadedConnections,
-      rate: rate ?? ((own) => {
-        rate = Math.max(50, Math.round((own.rps * settings.rateFraction) / 50) * 50);
-        results.method.rate = rate;
-        log(`fixed offered load for the latency runs: ${rate} req/s`);
-        return rate;
-      }),
       stream: settings.stream,
       openStreams: settings.openStreams,
-      openStreamsTimeoutMs: 15_000,
+      openStreamsTimeoutMs: 10_000,
       pid,
       helperPids,
       sim: simControl,
@@ -211,18 +215,22 @@ async function main(): Promise<void> {
     });
 
     const tailgateNodeArgs = settings.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(PROJECT_ROOT, 'bench', 'results', 'profiles')}`] : [];
-    const startGateway = async (): Promise<ChildTarget> => {
+    const masterKey = randomBytes(32).toString('base64');
+    const startGateway = async (databaseUrl: string): Promise<ChildTarget> => {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tailgate-bench-data-'));
       cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-      return startTailgate({ root: PROJECT_ROOT, databaseUrl, whoisSocket: whois.socketPath, simulatorUrl: simUrl, dataDir, admin: `user:${BENCH_LOGIN}`, nodeArgs: tailgateNodeArgs });
+      return startTailgate({ root: PROJECT_ROOT, databaseUrl, whoisSocket: whois.socketPath, simulatorUrl: simUrl, dataDir, admin: `user:${BENCH_LOGIN}`, masterKey, nodeArgs: tailgateNodeArgs });
     };
     const callerHeaders = { ...CLIENT_HEADERS, authorization: 'Bearer caller-placeholder-not-a-key' };
 
+    // Every target up at once (idle ones cost next to nothing), so saturation rounds can alternate.
+    const running = new Map<TargetId, { calls: { chat: Call; stream: Call }; options: SuiteOptions; child?: ChildTarget }>();
     for (const id of settings.targets) {
       let child: ChildTarget | undefined;
       try {
         let calls: { chat: Call; stream: Call };
         let pid: number;
+        let helpers: (() => number[]) | undefined;
         if (id === 'direct') {
           calls = callsFor(simUrl, { ...CLIENT_HEADERS, authorization: `Bearer ${BENCH_KEY}` });
           pid = sim.pid;
@@ -231,36 +239,109 @@ async function main(): Promise<void> {
           calls = callsFor(`http://127.0.0.1:${child.port}`, callerHeaders);
           pid = child.pid;
         } else if (id === 'tailgate' || id === 'tailgateQuota') {
-          await pg!.query('DELETE FROM quotas');
-          if (id === 'tailgateQuota') {
-            await pg!.query(`INSERT INTO quotas (id, subject, "window", max_requests, updated_at) VALUES (gen_random_uuid(), '*', 'DAY', 2000000000, now())`);
-          }
-          await pg!.query('DELETE FROM quota_usage');
-          child = await startGateway();
+          child = await startGateway(databases[id]!.url);
           calls = callsFor(`http://127.0.0.1:${child.port}`, callerHeaders);
           pid = child.pid;
+          helpers = postgresPids;
         } else {
           child = await startPortkey(PROJECT_ROOT, path.join(distBench, 'portkey-loopback.js'));
           calls = callsFor(`http://127.0.0.1:${child.port}`, { ...CLIENT_HEADERS, authorization: `Bearer ${BENCH_KEY}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${simUrl}/v1` });
           pid = child.pid;
         }
-        log(`${TARGET_LABELS[id]}: running (pid ${pid})`);
-        const isTailgate = id === 'tailgate' || id === 'tailgateQuota';
-        results.targets[id].figures = await runSuite(TARGET_LABELS[id], calls, suiteOptions(pid, isTailgate ? postgresPids : undefined));
-        if (id === 'tailgateQuota') {
-          const usage = await pg!.query<{ requests: string }>('SELECT coalesce(sum(requests), 0)::bigint AS requests FROM quota_usage');
-          const counted = Number(usage.rows[0].requests);
-          results.quota = counted > 0
-            ? { engineActive: true, note: `one quota row (subject \`*\`, window DAY, max_requests 2,000,000,000) was enforced: quota_usage counted ${counted.toLocaleString('en-US')} requests.` }
-            : { engineActive: false, note: 'a quota row (subject `*`, window DAY) was present, but this build\'s admission is not enforcing quotas yet (quota_usage stayed empty): "Tailgate + quota" measures the same code path as "Tailgate".' };
+        if (child) {
+          const started = child;
+          cleanups.push(() => started.stop());
         }
+        const options = suiteOptions(pid, helpers);
+        await warmUp(calls, options);
+        running.set(id, { calls, options, child });
+        log(`${TARGET_LABELS[id]}: up and warm (pid ${pid})`);
       } catch (err) {
         results.targets[id].error = err instanceof Error ? err.message : String(err);
         log(`${TARGET_LABELS[id]} failed: ${results.targets[id].error}`);
-      } finally {
         await child?.stop();
       }
     }
+
+    const rounds = new Map<TargetId, Awaited<ReturnType<typeof saturationRound>>[]>();
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const [id, target] of running) {
+        const result = await saturationRound(target.calls, target.options);
+        rounds.set(id, [...(rounds.get(id) ?? []), result]);
+        log(`round ${round}: ${TARGET_LABELS[id]} ${result.result.rps} req/s`);
+      }
+    }
+    for (const id of ['tailgate', 'tailgateQuota'] as const) {
+      const target = running.get(id);
+      if (!target?.child) continue;
+      const ledger = await ledgerState(`http://127.0.0.1:${target.child.port}`);
+      if (ledger && ledger.spoolBytes > 0) {
+        results.notes.push(`${TARGET_LABELS[id]}: after the saturation rounds its ledger held ${ledger.spoolBytes.toLocaleString('en-US')} bytes spooled to disk and ${ledger.queueDepth.toLocaleString('en-US')} records queued: a batch missed the ledger's 700 ms write deadline under saturation, so records went to the spool (to be backfilled) and PostgreSQL's CPU above understates the steady-state cost.`);
+      }
+      log(`${TARGET_LABELS[id]}: ledger after the rounds: ${ledger ? `${ledger.queueDepth} queued, ${ledger.spoolBytes} bytes spooled` : 'unknown (/metrics unavailable)'}`);
+    }
+    const saturation = new Map<TargetId, SaturationFigures>();
+    for (const [id, list] of rounds) {
+      saturation.set(id, combineRounds(list));
+      log(describeSaturation(TARGET_LABELS[id], saturation.get(id)!));
+    }
+    // A load every gateway under test can carry (Portkey aside: it is reported as overloaded), so the
+    // fixed-load figures measure latency and pauses rather than restating capacity.
+    const reference = saturation.get('bare') ?? saturation.values().next().value;
+    const gateways = (['tailgate', 'tailgateQuota'] as const).map((id) => saturation.get(id)?.rps).filter((rps): rps is number => rps !== undefined && rps > 0);
+    const cap = gateways.length > 0 ? Math.min(...gateways) / 2 : Number.POSITIVE_INFINITY;
+    const wanted = reference ? reference.rps * settings.rateFraction : 1000;
+    const rate = settings.rate ?? Math.max(50, Math.round(Math.min(wanted, cap) / 50) * 50);
+    results.method.rate = rate;
+    if (!settings.rate) {
+      results.method.rateRule = `${settings.rateFraction} × the ${saturation.has('bare') ? 'bare proxy' : 'first target'}'s throughput${wanted > cap ? ', capped at half the slower Tailgate variant\'s (which carries less)' : ''}`;
+    }
+    log(`fixed offered load for the latency runs: ${rate} req/s`);
+
+    const latencyRounds = new Map<TargetId, LatencyRound[]>();
+    const roundMs = Math.max(1000, Math.round(settings.durationMs / settings.rounds));
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const [id, target] of running) {
+        try {
+          const result = await latencyRound(target.calls, target.options, rate, roundMs);
+          latencyRounds.set(id, [...(latencyRounds.get(id) ?? []), result]);
+          log(`round ${round}: ${describeLatency(TARGET_LABELS[id], result, rate)}`);
+        } catch (err) {
+          results.targets[id].error = err instanceof Error ? err.message : String(err);
+          log(`${TARGET_LABELS[id]} failed: ${results.targets[id].error}`);
+        }
+      }
+    }
+    for (const [id, target] of running) {
+      const list = latencyRounds.get(id);
+      if (list && list.length === settings.rounds) {
+        const latency = combineLatencyRounds(list);
+        log(describeLatency(TARGET_LABELS[id], latency, rate));
+        try {
+          const memory = await measureMemory(TARGET_LABELS[id], target.calls.stream, target.options);
+          results.targets[id].figures = { saturation: saturation.get(id)!, rate, ...latency, memory };
+        } catch (err) {
+          results.targets[id].error = err instanceof Error ? err.message : String(err);
+          log(`${TARGET_LABELS[id]} failed: ${results.targets[id].error}`);
+        }
+      }
+      if (id !== 'tailgate') await target.child?.stop();
+    }
+
+    if (databases.tailgateQuota && running.has('tailgateQuota')) {
+      const usage = await databases.tailgateQuota.pool.query<{ requests: string }>('SELECT coalesce(sum(requests), 0)::bigint AS requests FROM quota_usage');
+      const counted = Number(usage.rows[0].requests);
+      results.quota = counted > 0
+        ? { engineActive: true, note: `one quota row (subject \`*\`, window DAY, max_requests 2,000,000,000) was enforced: quota_usage counted ${counted.toLocaleString('en-US')} requests.` }
+        : { engineActive: false, note: 'a quota row (subject `*`, window DAY) was present, but this build\'s admission is not enforcing quotas (quota_usage stayed empty): "Tailgate + quota" measures the same code path as "Tailgate".' };
+    }
+
+    if (settings.seedRows > 0 && databases.tailgate) {
+      // The read side runs against a gateway that has been serving: the quota-less one, still up.
+      const serving = running.get('tailgate')?.child;
+      results.readSide = await measureReadSide(databases.tailgate.pool, settings.seedRows, serving, () => startGateway(databases.tailgate!.url));
+    }
+    await running.get('tailgate')?.child?.stop();
 
     const direct = results.targets.direct.figures;
     if (direct) {
@@ -270,8 +351,6 @@ async function main(): Promise<void> {
       }
     }
     results.ratios = computeRatios(results.targets);
-
-    if (settings.seedRows > 0 && pg) results.readSide = await measureReadSide(pg, settings.seedRows, startGateway);
 
     results.checks = evaluateChecks(results);
     if (settings.loader === 'autocannon') results.notes.push('autocannon runs in the bench process and takes CPU from the target on a small machine; wrk (when installed) leaves the targets more.');
@@ -296,15 +375,28 @@ async function main(): Promise<void> {
   }
 }
 
-async function measureReadSide(pg: PgPool, rows: number, startGateway: () => Promise<ChildTarget>): Promise<ReadSide> {
+/** The ledger's own gauges, from the gateway's /metrics (the bench caller is an admin). */
+async function ledgerState(gatewayUrl: string): Promise<{ queueDepth: number; spoolBytes: number } | null> {
+  try {
+    const res = await request(`${gatewayUrl}/metrics`);
+    const text = await res.body.text();
+    if (res.statusCode !== 200) return null;
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    return { queueDepth: gauge('tailgate_ledger_queue_depth'), spoolBytes: gauge('tailgate_ledger_spool_bytes') };
+  } catch {
+    return null;
+  }
+}
+
+async function measureReadSide(pg: PgPool, rows: number, serving: ChildTarget | undefined, startGateway: () => Promise<ChildTarget>): Promise<ReadSide> {
   const readSide: ReadSide = { seed: null, graphql: { mounted: false, reason: 'not probed' }, usage: null, sessions: null, usageSql: null, sessionsSql: null, usageFromRequestsSql: null };
   let gateway: ChildTarget | undefined;
   try {
     log(`seeding ${rows.toLocaleString('en-US')} request rows…`);
     readSide.seed = await seedLedger(pg, rows);
     log(`seeded in ${readSide.seed.seconds} s: ${readSide.seed.usageDailyRows} rollup rows, ${readSide.seed.sessions} sessions`);
-    gateway = await startGateway();
-    const url = `http://127.0.0.1:${gateway.port}`;
+    if (!serving) gateway = await startGateway();
+    const url = `http://127.0.0.1:${(serving ?? gateway)!.port}`;
     readSide.graphql = await probeGraphql(url);
     if (readSide.graphql.mounted) {
       readSide.usage = await timeGraphql(url, USAGE_QUERY, 'usage', 10);

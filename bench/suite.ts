@@ -1,12 +1,15 @@
+import { request } from 'undici';
 import { closedLoop, holdStreams, openLoop, saturate, streamProbe, type Call, type LatencyResult, type Loader, type SaturationResult, type StreamResult } from './load';
 import type { StreamShape } from './simulator';
-import { round1 } from './stats';
+import { round1, round3, type LatencySummary } from './stats';
 import { cpuSeconds, rssMb } from './targets';
 
 /**
- * Every figure for one target, in a fixed order: warm up, saturate, latency at 1 connection
- * (closed loop) and at 16 and 64 connections under a fixed offered load (open loop), streams, then
- * memory with many streams open. The same code runs against every target.
+ * The figures for one target, in phases the runner can interleave across targets: check and warm
+ * up; saturate (one round at a time, so rounds of different targets alternate and slow drift in a
+ * shared machine's load hits them all alike); then latency at 1 connection (closed loop) and at 16
+ * and 64 connections under a fixed offered load (open loop), streams, and memory with many
+ * streams open. The same code runs against every target.
  */
 export interface SuiteOptions {
   durationMs: number;
@@ -16,8 +19,6 @@ export interface SuiteOptions {
   loader: Loader;
   /** Connection counts for the fixed-load latency runs (1 always runs closed loop). */
   loadedConnections: number[];
-  /** Offered load for those runs; a function receives this target's own saturation figure. */
-  rate: number | ((own: SaturationResult) => number);
   stream: StreamShape & { concurrency: number };
   openStreams: number;
   openStreamsTimeoutMs: number;
@@ -45,49 +46,169 @@ export interface MemoryFigures {
   upstreamLeftOpen: number;
 }
 
+export interface SaturationFigures extends SaturationResult {
+  /** Requests per second of each round; `rps` is their median. */
+  roundsRps: number[];
+  cpuUsPerRequest: number | null;
+  helperCpuUsPerRequest: number | null;
+}
+
 export interface TargetFigures {
-  saturation: SaturationResult & { cpuUsPerRequest: number | null; helperCpuUsPerRequest: number | null };
+  saturation: SaturationFigures;
   rate: number;
   latency: Record<string, LatencyResult>;
   stream: StreamResult;
   memory: MemoryFigures | null;
 }
 
-export async function runSuite(name: string, calls: { chat: Call; stream: Call }, options: SuiteOptions): Promise<TargetFigures> {
-  const { log } = options;
+/** One call of each kind before any load: a target that answers errors is reported, not measured. */
+export async function checkTarget(calls: { chat: Call; stream: Call }): Promise<void> {
+  for (const call of [calls.chat, calls.stream]) {
+    const res = await request(call.url, { method: 'POST', headers: call.headers, body: call.body, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`answered ${res.statusCode} to a ${call.body.includes('"stream":true') ? 'streamed' : 'plain'} call: ${text.slice(0, 300)}`);
+  }
+}
+
+export async function warmUp(calls: { chat: Call; stream: Call }, options: SuiteOptions): Promise<void> {
   await options.sim.setStream(options.stream);
+  await checkTarget(calls);
   await closedLoop(calls.chat, { connections: 16, durationMs: options.warmupMs });
   await streamProbe(calls.stream, { concurrency: options.stream.concurrency, durationMs: Math.min(1000, options.warmupMs), expectChunks: options.stream.chunks });
+}
 
+interface Round {
+  result: SaturationResult;
+  cpu: number;
+  helperCpu: number;
+}
+
+export async function saturationRound(calls: { chat: Call }, options: SuiteOptions): Promise<Round> {
   const helpers = options.helperPids?.() ?? [];
   const helperCpu = () => helpers.reduce((sum, pid) => sum + (cpuSeconds(pid) || 0), 0);
   const cpuBefore = options.pid ? cpuSeconds(options.pid) : Number.NaN;
-  const helperBefore = helperCpu();
-  const sat = await saturate(calls.chat, { connections: options.connections, durationS: options.loader === 'wrk' ? Math.max(1, Math.round(options.durationMs / 1000)) : options.durationMs / 1000, loader: options.loader });
-  const cpuAfter = options.pid ? cpuSeconds(options.pid) : Number.NaN;
-  const perRequest = (seconds: number) => (Number.isFinite(seconds) && sat.requests > 0 ? round1((seconds * 1e6) / sat.requests) : null);
-  const cpuUsPerRequest = perRequest(cpuAfter - cpuBefore);
-  const helperCpuUsPerRequest = helpers.length > 0 ? perRequest(helperCpu() - helperBefore) : null;
-  const saturation = { ...sat, cpuUsPerRequest, helperCpuUsPerRequest };
-  log(`${name}: ${sat.rps} req/s at ${sat.connections} connections (${sat.tool}${sat.errors + sat.non2xx > 0 ? `, ${sat.errors} errors, ${sat.non2xx} non-2xx` : ''}), ${cpuUsPerRequest ?? '?'} µs CPU/request${helperCpuUsPerRequest !== null ? ` + ${helperCpuUsPerRequest} µs in PostgreSQL` : ''}`);
+  const helperBefore = helpers.length > 0 ? helperCpu() : Number.NaN;
+  const durationS = options.loader === 'wrk' ? Math.max(1, Math.round(options.durationMs / 1000)) : options.durationMs / 1000;
+  const result = await saturate(calls.chat, { connections: options.connections, durationS, loader: options.loader });
+  return { result, cpu: (options.pid ? cpuSeconds(options.pid) : Number.NaN) - cpuBefore, helperCpu: helpers.length > 0 ? helperCpu() - helperBefore : Number.NaN };
+}
 
-  const rate = typeof options.rate === 'function' ? options.rate(sat) : options.rate;
+/** Median requests per second over the rounds; CPU per request pooled over all of them. */
+export function combineRounds(rounds: Round[]): SaturationFigures {
+  const rps = rounds.map((r) => r.result.rps);
+  const sorted = [...rps].sort((a, b) => a - b);
+  const median = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  const requests = rounds.reduce((sum, r) => sum + r.result.requests, 0);
+  const perRequest = (seconds: number) => (Number.isFinite(seconds) && requests > 0 ? round1((seconds * 1e6) / requests) : null);
+  const first = rounds[0].result;
+  return {
+    tool: first.tool,
+    connections: first.connections,
+    durationS: first.durationS,
+    rps: round1(median),
+    requests,
+    errors: rounds.reduce((sum, r) => sum + r.result.errors, 0),
+    non2xx: rounds.reduce((sum, r) => sum + r.result.non2xx, 0),
+    roundsRps: rps,
+    cpuUsPerRequest: perRequest(rounds.reduce((sum, r) => sum + r.cpu, 0)),
+    helperCpuUsPerRequest: perRequest(rounds.reduce((sum, r) => sum + r.helperCpu, 0)),
+  };
+}
+
+export function describeSaturation(name: string, s: SaturationFigures): string {
+  const failed = s.errors + s.non2xx > 0 ? `, ${s.errors} errors, ${s.non2xx} non-2xx` : '';
+  const helper = s.helperCpuUsPerRequest !== null ? ` + ${s.helperCpuUsPerRequest} µs in PostgreSQL` : '';
+  return `${name}: ${s.rps} req/s at ${s.connections} connections (${s.tool}; rounds ${s.roundsRps.join(', ')}${failed}), ${s.cpuUsPerRequest ?? '?'} µs CPU/request${helper}`;
+}
+
+export interface LatencyRound {
+  latency: Record<string, LatencyResult>;
+  stream: StreamResult;
+}
+
+/** One round of the latency figures: 1 connection closed loop, the fixed-load runs, streams. */
+export async function latencyRound(calls: { chat: Call; stream: Call }, options: SuiteOptions, rate: number, durationMs: number): Promise<LatencyRound> {
   const latency: Record<string, LatencyResult> = {};
-  latency['1'] = await closedLoop(calls.chat, { connections: 1, durationMs: options.durationMs });
-  log(`${name}: 1 connection: p50 ${latency['1'].latency.p50} ms, p99 ${latency['1'].latency.p99} ms (${latency['1'].achievedRps} req/s)`);
+  latency['1'] = await closedLoop(calls.chat, { connections: 1, durationMs });
   for (const connections of options.loadedConnections) {
-    const result = await openLoop(calls.chat, { connections, rate, durationMs: options.durationMs });
-    latency[String(connections)] = result;
-    log(`${name}: ${connections} connections at ${rate} req/s offered: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms (achieved ${result.achievedRps} req/s${result.unanswered ? `, ${result.unanswered} unanswered` : ''})`);
+    latency[String(connections)] = await openLoop(calls.chat, { connections, rate, durationMs });
   }
-
   await options.sim.setStream(options.stream);
-  const stream = await streamProbe(calls.stream, { concurrency: options.stream.concurrency, durationMs: options.durationMs, expectChunks: options.stream.chunks });
-  log(`${name}: streams: TTFB p50 ${stream.ttfb.p50} ms, p99 ${stream.ttfb.p99} ms; chunk delay p50 ${stream.chunkDelay.p50} ms, p99 ${stream.chunkDelay.p99} ms (${stream.streams} streams${stream.incomplete ? `, ${stream.incomplete} incomplete` : ''})`);
+  const stream = await streamProbe(calls.stream, { concurrency: options.stream.concurrency, durationMs, expectChunks: options.stream.chunks });
+  return { latency, stream };
+}
 
-  const memory = options.openStreams > 0 ? await measureOpenStreams(name, calls.stream, options) : null;
+const median = (values: number[]): number => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+};
+
+/** Percentiles: the median over rounds of each round's percentile (one bad moment on a shared machine moves one round); counts add up. */
+export function combineSummaries(list: LatencySummary[]): LatencySummary {
+  const count = list.reduce((sum, s) => sum + s.count, 0);
+  return {
+    count,
+    p50: round3(median(list.map((s) => s.p50))),
+    p90: round3(median(list.map((s) => s.p90))),
+    p99: round3(median(list.map((s) => s.p99))),
+    max: round3(Math.max(...list.map((s) => s.max))),
+    mean: round3(count > 0 ? list.reduce((sum, s) => sum + s.mean * s.count, 0) / count : Number.NaN),
+  };
+}
+
+export function combineLatencyRounds(rounds: LatencyRound[]): LatencyRound {
+  const latency: Record<string, LatencyResult> = {};
+  for (const key of Object.keys(rounds[0].latency)) {
+    const list = rounds.map((r) => r.latency[key]);
+    const seconds = list.reduce((sum, r) => sum + r.durationS, 0);
+    const completed = list.reduce((sum, r) => sum + r.completed, 0);
+    latency[key] = {
+      connections: list[0].connections,
+      durationS: round1(seconds),
+      offeredRps: list[0].offeredRps,
+      achievedRps: round1(median(list.map((r) => r.achievedRps))),
+      completed,
+      errors: list.reduce((sum, r) => sum + r.errors, 0),
+      unanswered: list.reduce((sum, r) => sum + r.unanswered, 0),
+      latency: combineSummaries(list.map((r) => r.latency)),
+    };
+  }
+  const streams = rounds.map((r) => r.stream);
+  const stream: StreamResult = {
+    concurrency: streams[0].concurrency,
+    durationS: round1(streams.reduce((sum, s) => sum + s.durationS, 0)),
+    streams: streams.reduce((sum, s) => sum + s.streams, 0),
+    incomplete: streams.reduce((sum, s) => sum + s.incomplete, 0),
+    errors: streams.reduce((sum, s) => sum + s.errors, 0),
+    ttfb: combineSummaries(streams.map((s) => s.ttfb)),
+    chunkDelay: combineSummaries(streams.map((s) => s.chunkDelay)),
+  };
+  return { latency, stream };
+}
+
+export function describeLatency(name: string, figures: LatencyRound, rate: number): string {
+  const parts = Object.entries(figures.latency).map(([key, r]) => `${key} conn${key === '1' ? '' : ` @${rate}/s`} p50 ${r.latency.p50} p99 ${r.latency.p99}${r.unanswered || (r.offeredRps && r.achievedRps < r.offeredRps * 0.95) ? ' (overloaded)' : ''}`);
+  const st = figures.stream;
+  return `${name}: ${parts.join('; ')}; stream TTFB p50 ${st.ttfb.p50} p99 ${st.ttfb.p99}, chunk delay p50 ${st.chunkDelay.p50} p99 ${st.chunkDelay.p99}${st.incomplete + st.errors ? ` (${st.incomplete + st.errors} bad streams)` : ''} (ms)`;
+}
+
+/** Every phase for one target in a row (the smoke test; the runner interleaves rounds across targets). */
+export async function runSuite(name: string, calls: { chat: Call; stream: Call }, options: SuiteOptions & { rate: number }): Promise<TargetFigures> {
+  await warmUp(calls, options);
+  const saturation = combineRounds([await saturationRound(calls, options)]);
+  options.log(describeSaturation(name, saturation));
+  const latency = combineLatencyRounds([await latencyRound(calls, options, options.rate, options.durationMs)]);
+  options.log(describeLatency(name, latency, options.rate));
+  const memory = await measureMemory(name, calls.stream, options);
+  return { saturation, rate: options.rate, ...latency, memory };
+}
+
+export async function measureMemory(name: string, call: Call, options: SuiteOptions): Promise<MemoryFigures | null> {
+  if (options.openStreams <= 0) return null;
+  const memory = await measureOpenStreams(name, call, options);
   await options.sim.setStream(options.stream);
-  return { saturation, rate, latency, stream, memory };
+  return memory;
 }
 
 async function measureOpenStreams(name: string, call: Call, options: SuiteOptions): Promise<MemoryFigures> {
@@ -96,7 +217,6 @@ async function measureOpenStreams(name: string, call: Call, options: SuiteOption
   await options.sim.setStream({ chunks: 1_000_000, intervalMs: 1000 });
   const held = await holdStreams(call, { count: options.openStreams, timeoutMs: options.openStreamsTimeoutMs });
   let openStreamsMb = Number.NaN;
-  let open = held.open;
   try {
     for (let i = 0; options.pid && i < 5; i++) {
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -112,7 +232,7 @@ async function measureOpenStreams(name: string, call: Call, options: SuiteOption
     await new Promise((resolve) => setTimeout(resolve, 100));
     upstreamLeftOpen = await options.sim.openStreams();
   }
-  open = Math.min(open, held.requested);
+  const open = Math.min(held.open, held.requested);
   options.log(`${name}: ${open}/${held.requested} streams open: RSS ${openStreamsMb} MB (idle ${idleMb} MB)${held.failed ? `, ${held.failed} failed` : ''}${upstreamLeftOpen ? `, ${upstreamLeftOpen} upstream streams left open` : ''}`);
   return { idleMb, openStreamsMb, requested: held.requested, open, upstreamLeftOpen };
 }

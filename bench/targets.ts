@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -97,6 +96,8 @@ export interface TailgateOptions {
   simulatorUrl: string;
   dataDir: string;
   admin: string;
+  /** One per run: the provider key imported by the first start is encrypted with it. */
+  masterKey: string;
   /** Node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
 }
@@ -114,7 +115,7 @@ export async function startTailgate(options: TailgateOptions): Promise<ChildTarg
     DATABASE_URL: options.databaseUrl,
     TAILGATE_OPENAI_BASE_URL: `${options.simulatorUrl}/v1`,
     OPENAI_API_KEY: 'bench-key',
-    TAILGATE_MASTER_KEY: randomBytes(32).toString('base64'),
+    TAILGATE_MASTER_KEY: options.masterKey,
     TAILGATE_ADMINS: options.admin,
     TAILGATE_LOG_LEVEL: 'warn',
   };

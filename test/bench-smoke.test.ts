@@ -41,7 +41,7 @@ describe('bench harness', () => {
   });
 
   it('measures the simulator and the bare proxy, and reports them side by side', async () => {
-    const options: SuiteOptions = {
+    const options: SuiteOptions & { rate: number } = {
       durationMs: 150,
       warmupMs: 50,
       connections: 4,
