@@ -291,6 +291,38 @@ describeInBrowser('dashboard as an admin (headless Chromium)', () => {
     await context.close();
   });
 
+  it('Keys: adds a model route from the form (the gateway follows it) and deletes it after a confirmation', async () => {
+    const { page, problems, context } = await openPage(browser, WIDTHS.desktop);
+    await visit(page, `${url}/keys`);
+    const form = page.getByRole('form', { name: 'Add or update a model route' });
+    await form.getByLabel('Model', { exact: true }).fill('team-coder');
+    await form.getByLabel('Provider', { exact: true }).selectOption('anthropic');
+    await form.getByLabel('Upstream model', { exact: true }).fill('claude-sonnet-4-5');
+    await form.getByRole('button', { name: 'Save route' }).click();
+    await page.waitForSelector('tr[data-route] th:text-is("team-coder")');
+    const routes = (await world.gql('{ modelRoutes { id model upstreamModel provider { name } } }')).modelRoutes;
+    expect(routes).toEqual([{ id: expect.any(String), model: 'team-coder', upstreamModel: 'claude-sonnet-4-5', provider: { name: 'anthropic' } }]);
+    expect(await texts(page, `tr[data-route="${routes[0].id}"] td`)).toEqual(expect.arrayContaining(['anthropic', 'claude-sonnet-4-5']));
+    await eventually(async () => {
+      world.gw.sim.clearReceived();
+      const res = await world.gw.fetchFrom(BOB_IP)(`${world.gw.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'team-coder', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) });
+      await res.text();
+      expect(res.status).toBe(200);
+      expect(world.gw.sim.lastReceived('anthropic')!.body!.model).toBe('claude-sonnet-4-5');
+    }, 3000);
+
+    await page.getByRole('button', { name: 'Delete the route of team-coder' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.evaluate('document.activeElement.getAttribute("aria-label")')).toBe('Delete the route of team-coder');
+    await page.getByRole('button', { name: 'Delete the route of team-coder' }).click();
+    await page.getByRole('button', { name: 'Delete team-coder' }).click();
+    await page.getByRole('status').filter({ hasText: 'Deleted the route of team-coder' }).waitFor();
+    expect((await world.gql('{ modelRoutes { id } }')).modelRoutes).toEqual([]);
+    expect(await page.locator('tr[data-route]').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('Quotas: sets a quota from the form and shows live used/remaining as quotaStatus does', async () => {
     const { page, problems, context } = await openPage(browser, WIDTHS.desktop);
     await visit(page, `${url}/quotas`);
@@ -331,6 +363,12 @@ describeInBrowser('dashboard as an admin (headless Chromium)', () => {
     expect(await column(page, 'section:has(h2:text-is("Live standing")) table', 'usedRequests')).toEqual([after.usedRequests]);
     expect(await page.locator('section:has(h2:text-is("Live standing")) td[data-key="usedRequests"]').textContent()).toContain(`${after.usedRequests} of 500 used, ${after.remainingRequests} left`);
     await screenshot(page, 'admin-quotas-live-1280');
+
+    await page.getByRole('button', { name: 'Delete the quota for user:* per day' }).click();
+    await page.getByRole('button', { name: 'Delete quota' }).click();
+    await page.getByRole('status').filter({ hasText: 'Deleted the quota for user:* per day' }).waitFor();
+    expect((await world.gql('{ quotas { id } }')).quotas).toEqual([]);
+    expect(await page.locator('section:has(h2:text-is("Live standing")) td.empty').textContent()).toBe('No quota applies.');
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -408,6 +446,14 @@ describeInBrowser('dashboard as an admin (headless Chromium)', () => {
     await settled(page);
     expect(await page.evaluate('document.activeElement.tagName + " " + document.activeElement.textContent')).toBe('H1 Audit');
     expect(await page.getAttribute('#nav-list a[aria-current="page"]', 'href')).toBe('/ui/audit');
+
+    // Changing the range re-renders the page but leaves focus on the range control.
+    await visit(page, `${url}/tools`);
+    await page.focus('select[name="range"]');
+    await page.keyboard.press('ArrowUp'); // Last 30 days → Last 7 days
+    await page.waitForURL(/range=7d/);
+    await settled(page);
+    expect(await page.evaluate('document.activeElement.name + " " + document.activeElement.value')).toBe('range 7d');
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -30,7 +30,8 @@ const SUBPAGES = [{ path: '/ui/session', name: 'Session', section: 'Sessions', p
 
 const main = document.getElementById('main');
 let me = null;
-let current = { controller: null, cleanup: null };
+/** The shown page's AbortController: aborting it cancels its requests and stops its timers. */
+let current = null;
 let firstRender = true;
 let navigate = () => {};
 
@@ -63,18 +64,22 @@ function markCurrent(sectionName) {
   }
 }
 
-async function render(url) {
-  current.controller?.abort();
-  if (typeof current.cleanup === 'function') current.cleanup();
+/**
+ * Renders the page `url` names. Focus goes to the new page's heading after a navigation; after a
+ * change of state on the same page (replace), it returns to the control that made it.
+ */
+async function render(url, { replace: sameView = false } = {}) {
+  const focusedName = sameView ? document.activeElement?.getAttribute('name') : null;
+  current?.abort();
   const controller = new AbortController();
-  current = { controller, cleanup: null };
+  current = controller;
   const route = routeFor(url.pathname);
   markCurrent(route?.section ?? null);
   document.title = `${route?.name ?? 'Not found'} · Tailgate`;
   main.replaceChildren();
   main.dataset.state = 'loading';
   main.setAttribute('aria-busy', 'true');
-  const focusHeading = !firstRender;
+  const focusHeading = !firstRender && !sameView;
   firstRender = false;
   try {
     if (!route) {
@@ -86,7 +91,7 @@ async function render(url) {
       const ctx = { main, me, params: url.searchParams, url, navigate, signal: controller.signal };
       const pending = route.page.render(ctx);
       if (focusHeading) main.querySelector('h1')?.focus();
-      current.cleanup = (await pending) ?? null;
+      await pending;
     }
     if (controller.signal.aborted) return;
     main.dataset.state = 'ready';
@@ -97,7 +102,8 @@ async function render(url) {
   } finally {
     if (!controller.signal.aborted) main.removeAttribute('aria-busy');
   }
-  if (focusHeading && document.activeElement === document.body) main.querySelector('h1')?.focus();
+  if (focusedName) main.querySelector(`[name="${CSS.escape(focusedName)}"]`)?.focus();
+  else if (focusHeading && document.activeElement === document.body) main.querySelector('h1')?.focus();
 }
 
 async function boot() {
@@ -110,7 +116,7 @@ async function boot() {
   }
   replace(document.getElementById('who'), 'Signed in through Tailscale as ', h('strong', {}, me.login ?? me.id), me.isAdmin ? ' (admin)' : '');
   renderNav();
-  navigate = startRouter((url) => render(url));
+  navigate = startRouter((url, how) => render(url, how));
   await render(new URL(location.href));
 }
 

@@ -3,7 +3,7 @@
 
 export const BASE = '/ui/';
 
-/** Calls `onRoute(url)` for in-app link clicks, back/forward, and navigate(). */
+/** Calls `onRoute(url, { replace })` for in-app link clicks, back/forward, and navigate(). */
 export function startRouter(onRoute) {
   document.addEventListener('click', (event) => {
     if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
@@ -16,13 +16,14 @@ export function startRouter(onRoute) {
     event.preventDefault();
     navigate(url.pathname + url.search);
   });
-  window.addEventListener('popstate', () => onRoute(new URL(location.href), { restored: true }));
+  window.addEventListener('popstate', () => onRoute(new URL(location.href), { replace: false }));
 
+  /** `replace`: the same page in another state (a new range or filter), not a new page. */
   function navigate(path, { replace = false } = {}) {
     const url = new URL(path, location.href);
     if (replace) history.replaceState(null, '', url);
     else history.pushState(null, '', url);
-    onRoute(url, { restored: false });
+    onRoute(url, { replace });
   }
   return navigate;
 }

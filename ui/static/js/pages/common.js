@@ -1,6 +1,6 @@
 // Pieces every page uses: headings, sections, error and status messages.
 
-import { h, uid } from '../dom.js';
+import { h, replace, uid } from '../dom.js';
 
 /** The page's h1 (focus lands on it after navigation) and an introduction. */
 export function pageHeader(title, intro, ...extra) {
@@ -70,4 +70,27 @@ export function field(label, input, hint) {
     input.setAttribute('aria-describedby', hintEl.id);
   }
   return h('div', { class: 'field' }, h('label', { for: id }, label), input, hintEl);
+}
+
+/**
+ * A destructive action in two steps: `label` asks, then "`confirmLabel`" does it (Cancel goes
+ * back). Focus moves to the confirm button and back, so it works from the keyboard alone.
+ * `name` is the accessible name of the first button (e.g. "Revoke key ending in 1234 of openai").
+ */
+export function confirmControl({ label, name, confirmLabel, warning, busyLabel, action, onError }) {
+  const holder = h('span', { class: 'confirm' });
+  const start = () => h('button', { type: 'button', class: 'button secondary', 'aria-label': name, on: { click: ask } }, label);
+  function ask() {
+    const confirm = actionButton(confirmLabel, async () => {
+      try {
+        await action();
+      } catch (err) {
+        onError(err);
+      }
+    }, { variant: 'danger', busyLabel });
+    const cancel = h('button', { type: 'button', class: 'button secondary', on: { click: () => { replace(holder, start()); holder.querySelector('button').focus(); } } }, 'Cancel');
+    replace(holder, warning ? h('span', { class: 'muted' }, `${warning} `) : null, confirm, ' ', cancel);
+    confirm.focus();
+  }
+  return replace(holder, start());
 }

@@ -5,7 +5,7 @@ import { gql } from '../api.js';
 import { h, replace, uid } from '../dom.js';
 import { dateTime } from '../format.js';
 import { dataTable } from '../table.js';
-import { actionButton, errorBox, field, pageHeader, section, statusLine } from './common.js';
+import { confirmControl, field, pageHeader, section, statusLine } from './common.js';
 
 const KEY_FIELDS = 'id fingerprint last4 state source createdAt lastUsedAt retiredAt revokedAt';
 const QUERY = `query Keys {
@@ -87,23 +87,19 @@ export async function render({ main, signal }) {
   }
 
   function revokeControl(provider, key) {
-    const holder = h('span', { class: 'confirm' });
-    const ask = () => {
-      const confirm = actionButton(`Revoke ••••${key.last4}`, async () => {
-        try {
-          await gql(REVOKE_KEY, { id: key.id }, { signal });
-          announce.ok(`The key ending in ${key.last4} of ${provider.name} is revoked.`);
-          await load(`[data-provider-card="${CSS.escape(provider.name)}"] input[name="key"]`);
-        } catch (err) {
-          holder.replaceWith(errorBox(err));
-        }
-      }, { variant: 'danger', busyLabel: 'Revoking…' });
-      const cancel = h('button', { type: 'button', class: 'button secondary', on: { click: () => { replace(holder, start()); holder.querySelector('button').focus(); } } }, 'Cancel');
-      replace(holder, h('span', { class: 'muted' }, key.state === 'ACTIVE' ? 'Requests will fail until a new key is added. ' : ''), confirm, ' ', cancel);
-      confirm.focus();
-    };
-    const start = () => h('button', { type: 'button', class: 'button secondary', 'aria-label': `Revoke key ending in ${key.last4} of ${provider.name}`, on: { click: ask } }, 'Revoke');
-    return replace(holder, start());
+    return confirmControl({
+      label: 'Revoke',
+      name: `Revoke key ending in ${key.last4} of ${provider.name}`,
+      confirmLabel: `Revoke ••••${key.last4}`,
+      warning: key.state === 'ACTIVE' ? 'Requests will fail until a new key is added.' : null,
+      busyLabel: 'Revoking…',
+      async action() {
+        await gql(REVOKE_KEY, { id: key.id }, { signal });
+        announce.ok(`The key ending in ${key.last4} of ${provider.name} is revoked.`);
+        await load(`[data-provider-card="${CSS.escape(provider.name)}"] input[name="key"]`);
+      },
+      onError: (err) => announce.error(err.message),
+    });
   }
 
   function addProviderForm() {
@@ -141,14 +137,18 @@ export async function render({ main, signal }) {
         { key: 'model', label: 'Model', rowHeader: true },
         { key: 'provider', label: 'Provider', value: (r) => r.provider.name },
         { key: 'upstreamModel', label: 'Upstream model', format: (v) => v ?? 'same' },
-        { key: 'actions', label: 'Actions', cell: (r) => {
-          const button = actionButton('Delete', async () => {
+        { key: 'actions', label: 'Actions', cell: (r) => confirmControl({
+          label: 'Delete',
+          name: `Delete the route of ${r.model}`,
+          confirmLabel: `Delete ${r.model}`,
+          busyLabel: 'Deleting…',
+          async action() {
             await gql(DELETE_ROUTE, { id: r.id }, { signal });
+            announce.ok(`Deleted the route of ${r.model}.`);
             await load('#main h1');
-          }, { variant: 'secondary', busyLabel: 'Deleting…' });
-          button.setAttribute('aria-label', `Delete the route of ${r.model}`);
-          return button;
-        } },
+          },
+          onError: (err) => announce.error(err.message),
+        }) },
       ],
     });
   }

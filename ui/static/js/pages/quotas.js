@@ -5,7 +5,7 @@ import { gql } from '../api.js';
 import { h, replace } from '../dom.js';
 import { dateTime, int, usd } from '../format.js';
 import { dataTable } from '../table.js';
-import { actionButton, field, pageHeader, section, statusLine } from './common.js';
+import { confirmControl, field, pageHeader, section, statusLine } from './common.js';
 import { QUOTA_FIELDS, QUOTA_STATUS_FIELDS, quotaStandingTable, windowName } from './quota-standing.js';
 
 const QUERY = `query Quotas { quotas { ${QUOTA_FIELDS} } }`;
@@ -36,16 +36,20 @@ export async function render({ main, me, params, signal }) {
         { key: 'maxRequests', label: 'Max requests', num: true, format: (v) => (v === null ? '—' : int(v)) },
         { key: 'maxTokens', label: 'Max tokens', num: true, format: (v) => (v === null ? '—' : int(v)) },
         { key: 'maxCostUsd', label: 'Max spend', num: true, format: (v) => (v === null ? '—' : usd(v)) },
-        { key: 'actions', label: 'Actions', cell: (q) => {
-          const button = actionButton('Delete', async () => {
+        { key: 'actions', label: 'Actions', cell: (q) => confirmControl({
+          label: 'Delete',
+          name: `Delete the quota for ${q.subject} ${windowName(q.window)}`,
+          confirmLabel: 'Delete quota',
+          warning: 'Its usage counters go too.',
+          busyLabel: 'Deleting…',
+          async action() {
             await gql(DELETE_QUOTA, { id: q.id }, { signal });
             announce.ok(`Deleted the quota for ${q.subject} ${windowName(q.window)}.`);
             await Promise.all([loadList(), loadStanding()]);
             main.querySelector('h1')?.focus();
-          }, { variant: 'secondary', busyLabel: 'Deleting…' });
-          button.setAttribute('aria-label', `Delete the quota for ${q.subject} ${windowName(q.window)}`);
-          return button;
-        } },
+          },
+          onError: (err) => announce.error(err.message),
+        }) },
       ],
     }));
     if (focus) main.querySelector(focus)?.focus();
@@ -78,11 +82,12 @@ export async function render({ main, me, params, signal }) {
     section('Live standing', standingForm, updated, standingHolder));
   await Promise.all([loadList(), loadStanding()]);
 
-  // Live: poll while the page is shown (the router calls the returned cleanup on leaving).
+  // Live: poll while this page is shown; leaving it aborts `signal`, which stops the timer.
   const timer = setInterval(() => {
     if (document.visibilityState === 'visible') loadStanding().catch(() => {});
   }, LIVE_REFRESH_MS);
-  return () => clearInterval(timer);
+  if (signal.aborted) clearInterval(timer);
+  else signal.addEventListener('abort', () => clearInterval(timer), { once: true });
 
   function quotaForm() {
     const status = statusLine();
