@@ -16,7 +16,6 @@ export function describeInBrowser(name: string, body: () => void): void {
     describe(name, body);
     return;
   }
-  // eslint-disable-next-line no-console
   console.warn(`SKIPPED "${name}": no Chromium at ${CHROMIUM_PATH}. Install it (apt-get install -y chromium) or set TAILGATE_CHROMIUM; .ci/run does this in CI.`);
   describe.skip(name, body);
 }
