@@ -33,9 +33,11 @@ COPY package.json ./
 # Migrations are applied at start from prisma/migrations; core/paths.ts finds the app root by
 # package.json + prisma/schema.prisma.
 COPY prisma ./prisma
+# The dashboard's static assets are served from ui/static at run time.
+COPY ui/static ./ui/static
 COPY --from=build /app/dist ./dist
 # The ledger spools here while the database is unreachable. Everything else stays root-owned and
 # read-only to the process.
 RUN mkdir -p /var/lib/tailgate && chown node:node /var/lib/tailgate
 USER node
-CMD ["node", "--enable-source-maps", "dist/gateway/main.js"]
+CMD ["node", "--enable-source-maps", "dist/app/main.js"]

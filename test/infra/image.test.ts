@@ -71,7 +71,8 @@ describe('Dockerfile', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(stages.every((s) => s.startsWith('${NODE_IMAGE}'))).toBe(true);
     expect(runtime).toMatch(/^USER node$/m);
-    expect(runtime).toContain('CMD ["node", "--enable-source-maps", "dist/gateway/main.js"]');
+    expect(runtime).toContain('CMD ["node", "--enable-source-maps", "dist/app/main.js"]');
+    expect(runtime).toContain('COPY ui/static ./ui/static');
   });
 
   test('installs without install scripts, and only production dependencies reach the runtime stage', () => {
