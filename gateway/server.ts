@@ -249,6 +249,14 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       tools: [...meter.tools.entries()],
     };
     deps.metrics?.observe(record, outcome.ttfbMs);
+    if (deps.log.isLevelEnabled('info')) {
+      // One access line per model call: who, what, outcome, cost. Never a key, prompt or completion.
+      deps.log.info({
+        requestId: record.id, principal: record.principalId, client: record.client, provider: record.provider, model: record.model,
+        endpoint: record.endpoint, status: record.status, stream: record.stream, ms: latencyMs, ttfbMs: record.ttfbMs,
+        inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, costMicros: cost === null ? null : Number(cost), error: record.errorClass,
+      }, 'model call');
+    }
     try {
       deps.recorder.record(record);
     } catch (err) {
