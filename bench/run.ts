@@ -21,7 +21,7 @@ import {
   combineLatencyRounds, combineRounds, describeLatency, describeSaturation, latencyRound, measureMemory, saturationRound, warmUp,
   type LatencyRound, type SaturationFigures, type SimulatorControl, type SuiteOptions,
 } from './suite';
-import { startPortkey, startReadyChild, startTailgate, withChildren, type ChildTarget } from './targets';
+import { startPortkey, startReadyChild, startTailgate, treeCpuSeconds, type ChildTarget } from './targets';
 
 /**
  * `npm run bench`: one run, one machine, one upstream, every target side by side. See
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     const needsDatabase = settings.targets.some((t) => t === 'tailgate' || t === 'tailgateQuota') || settings.seedRows > 0;
     // One cluster, one database per Tailgate variant: the quota row must not leak into "Tailgate".
     const databases: Partial<Record<'tailgate' | 'tailgateQuota', { url: string; pool: PgPool }>> = {};
-    let postgresPids = (): number[] => [];
+    let postgresCpu = (): number => Number.NaN;
     if (needsDatabase) {
       const parent = mkdtempSync(path.join(os.tmpdir(), 'tailgate-bench-pg-'));
       chmodSync(parent, 0o755); // the postgres OS user must traverse it when the bench runs as root
@@ -184,7 +184,7 @@ async function main(): Promise<void> {
       const server: EmbeddedPostgres = await startEmbeddedPostgres({ clusterDir, log: silentLogger() });
       cleanups.push(() => server.stop());
       const postmaster = Number(readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      postgresPids = () => (postmaster > 0 ? withChildren(postmaster) : []);
+      postgresCpu = () => (postmaster > 0 ? treeCpuSeconds(postmaster) : Number.NaN);
       await createDatabaseIfMissing(server.urlFor('postgres'), 'tailgate');
       await applyMigrations(server.urlFor('tailgate'));
       // A copy of the migrated database (the wasm migration engine runs once per process).
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
       log('embedded PostgreSQL ready, migrated');
     }
 
-    const suiteOptions = (pid: number | undefined, helperPids?: () => number[]): SuiteOptions => ({
+    const suiteOptions = (pid: number | undefined, helperCpuSeconds?: () => number): SuiteOptions => ({
       durationMs: settings.durationMs,
       warmupMs: settings.warmupMs,
       connections: settings.connections,
@@ -209,7 +209,7 @@ async function main(): Promise<void> {
       openStreams: settings.openStreams,
       openStreamsTimeoutMs: 10_000,
       pid,
-      helperPids,
+      helperCpuSeconds,
       sim: simControl,
       log,
     });
@@ -230,7 +230,7 @@ async function main(): Promise<void> {
       try {
         let calls: { chat: Call; stream: Call };
         let pid: number;
-        let helpers: (() => number[]) | undefined;
+        let helpers: (() => number) | undefined;
         if (id === 'direct') {
           calls = callsFor(simUrl, { ...CLIENT_HEADERS, authorization: `Bearer ${BENCH_KEY}` });
           pid = sim.pid;
@@ -242,7 +242,7 @@ async function main(): Promise<void> {
           child = await startGateway(databases[id]!.url);
           calls = callsFor(`http://127.0.0.1:${child.port}`, callerHeaders);
           pid = child.pid;
-          helpers = postgresPids;
+          helpers = postgresCpu;
         } else {
           child = await startPortkey(PROJECT_ROOT, path.join(distBench, 'portkey-loopback.js'));
           calls = callsFor(`http://127.0.0.1:${child.port}`, { ...CLIENT_HEADERS, authorization: `Bearer ${BENCH_KEY}`, 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${simUrl}/v1` });

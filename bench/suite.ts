@@ -24,8 +24,8 @@ export interface SuiteOptions {
   openStreamsTimeoutMs: number;
   /** The target's process, for CPU time and memory; omitted in-process (the smoke test). */
   pid?: number;
-  /** Processes working for the target (Tailgate's PostgreSQL), whose CPU time is reported apart. */
-  helperPids?: () => number[];
+  /** CPU seconds so far of the processes working for the target (Tailgate's PostgreSQL), reported apart. */
+  helperCpuSeconds?: () => number;
   sim: SimulatorControl;
   log: (line: string) => void;
 }
@@ -84,13 +84,12 @@ interface Round {
 }
 
 export async function saturationRound(calls: { chat: Call }, options: SuiteOptions): Promise<Round> {
-  const helpers = options.helperPids?.() ?? [];
-  const helperCpu = () => helpers.reduce((sum, pid) => sum + (cpuSeconds(pid) || 0), 0);
+  const helperCpu = options.helperCpuSeconds ?? (() => Number.NaN);
   const cpuBefore = options.pid ? cpuSeconds(options.pid) : Number.NaN;
-  const helperBefore = helpers.length > 0 ? helperCpu() : Number.NaN;
+  const helperBefore = helperCpu();
   const durationS = options.loader === 'wrk' ? Math.max(1, Math.round(options.durationMs / 1000)) : options.durationMs / 1000;
   const result = await saturate(calls.chat, { connections: options.connections, durationS, loader: options.loader });
-  return { result, cpu: (options.pid ? cpuSeconds(options.pid) : Number.NaN) - cpuBefore, helperCpu: helpers.length > 0 ? helperCpu() - helperBefore : Number.NaN };
+  return { result, cpu: (options.pid ? cpuSeconds(options.pid) : Number.NaN) - cpuBefore, helperCpu: helperCpu() - helperBefore };
 }
 
 /** Median requests per second over the rounds; CPU per request pooled over all of them. */

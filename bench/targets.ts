@@ -168,30 +168,35 @@ export function rssMb(pid: number): number {
   }
 }
 
-/** A process and its children (one level: PostgreSQL's postmaster and its backends). */
-export function withChildren(pid: number): number[] {
-  const pids = [pid];
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at ") ".
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds of a process tree one level deep (PostgreSQL's postmaster and its backends): the
+ * live children's own time plus the parent's own and reaped-children time, so backends that start
+ * or exit between two readings are counted once, in the right reading.
+ */
+export function treeCpuSeconds(pid: number): number {
+  const parent = statFields(pid);
+  if (!parent) return Number.NaN;
+  let ticks = Number(parent[11]) + Number(parent[12]) + Number(parent[13]) + Number(parent[14]);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) pids.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
+    const fields = statFields(Number(entry));
+    if (fields && Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
   }
-  return pids;
+  return ticks / 100; // USER_HZ
 }
 
 /** User + system CPU time a process has used so far, in seconds (Linux /proc). */
 export function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces) start at ") ".
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
-  } catch {
-    return Number.NaN;
-  }
+  const fields = statFields(pid);
+  return fields ? (Number(fields[11]) + Number(fields[12])) / 100 : Number.NaN; // utime, stime in USER_HZ (100 on Linux)
 }
