@@ -294,7 +294,7 @@ async function main(): Promise<void> {
     const rate = settings.rate ?? Math.max(50, Math.round(Math.min(wanted, cap) / 50) * 50);
     results.method.rate = rate;
     if (!settings.rate) {
-      results.method.rateRule = `${settings.rateFraction} × the ${saturation.has('bare') ? 'bare proxy' : 'first target'}'s throughput${wanted > cap ? ', capped at half the slower Tailgate variant\'s (which carries less)' : ''}`;
+      results.method.rateRule = `${settings.rateFraction} × the ${saturation.has('bare') ? 'bare proxy' : 'first target'}'s throughput${wanted > cap ? ', capped at half the slower Tailgate variant\'s' : ''}`;
     }
     log(`fixed offered load for the latency runs: ${rate} req/s`);
 
