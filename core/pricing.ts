@@ -52,10 +52,64 @@ export function costMicros(query: PriceQuery): bigint | null {
   };
   for (const name of names) {
     const bare = name.includes('/') && query.providerKind !== 'OPENROUTER' ? name.slice(name.lastIndexOf('/') + 1) : name;
-    const price = calcPrice(usage, bare, { providerId, timestamp: query.at });
-    if (price) return BigInt(Math.round(price.total_price * 1e6));
+    const fast = linearPrice(providerId, bare, query.at, query.usage);
+    if (fast === null) continue; // no price for this name: try the next
+    const usd = fast ?? calcPrice(usage, bare, { providerId, timestamp: query.at })?.total_price;
+    if (usd !== undefined) return BigInt(Math.round(usd * 1e6));
   }
   return null;
+}
+
+/**
+ * calcPrice matches the model against the whole price table on every call (8–24 µs, measured in
+ * bench/). For the common case — flat per-token prices, at most a start-date condition — the price
+ * is linear in the four token counts, so its coefficients are taken from calcPrice itself once per
+ * model and UTC day and applied arithmetically. Tiered or time-of-day prices, and unknown models,
+ * keep going through calcPrice (unknown ones are remembered as such).
+ */
+interface LinearCoefficients {
+  base: number;
+  uncached: number;
+  cacheRead: number;
+  cacheWrite: number;
+  output: number;
+}
+
+const linearCache = new Map<string, LinearCoefficients | 'unknown' | 'nonlinear'>();
+const PROBE = 1_000_000;
+
+/** A price in USD; undefined when calcPrice must decide; null when genai-prices has no price for it. */
+function linearPrice(providerId: string | undefined, model: string, at: Date, usage: PricedUsage): number | null | undefined {
+  const key = `${providerId}|${model}|${at.toISOString().slice(0, 10)}`;
+  let entry = linearCache.get(key);
+  if (entry === undefined) {
+    entry = calibrate(providerId, model, at);
+    if (linearCache.size > 5_000) linearCache.clear();
+    linearCache.set(key, entry);
+  }
+  if (entry === 'nonlinear') return undefined;
+  if (entry === 'unknown') return null;
+  const uncached = Math.max(0, usage.inputTokens - usage.cachedInputTokens - usage.cacheWriteTokens);
+  return entry.base + uncached * entry.uncached + usage.cachedInputTokens * entry.cacheRead + usage.cacheWriteTokens * entry.cacheWrite + usage.outputTokens * entry.output;
+}
+
+function calibrate(providerId: string | undefined, model: string, at: Date): LinearCoefficients | 'unknown' | 'nonlinear' {
+  const price = (input: number, read: number, write: number, output: number) =>
+    calcPrice({ input_tokens: input, cache_read_tokens: read, cache_write_tokens: write, output_tokens: output }, model, { providerId, timestamp: at });
+  const zero = price(0, 0, 0, 0);
+  if (!zero) return 'unknown';
+  const tiered = Object.values(zero.model_price).some((value) => typeof value === 'object');
+  const conditions = Array.isArray(zero.model.prices) ? zero.model.prices : [];
+  const timeOfDay = conditions.some((c) => (c.constraint as { type?: string } | undefined)?.type === 'time_of_date');
+  if (tiered || timeOfDay) return 'nonlinear';
+  const base = zero.total_price;
+  return {
+    base,
+    uncached: (price(PROBE, 0, 0, 0)!.total_price - base) / PROBE,
+    cacheRead: (price(PROBE, PROBE, 0, 0)!.total_price - base) / PROBE,
+    cacheWrite: (price(PROBE, 0, PROBE, 0)!.total_price - base) / PROBE,
+    output: (price(0, 0, 0, PROBE)!.total_price - base) / PROBE,
+  };
 }
 
 function overrideCost(price: PriceOverride, usage: PricedUsage): bigint {
