@@ -143,7 +143,9 @@ export async function startTailgate(options: StartOptions): Promise<RunningTailg
       let dispatcher = dispatchers.get(origin);
       if (!dispatcher) {
         dispatcher = new Pool(origin, {
-          connections: 512,
+          // No cap: an LLM stream holds its connection for minutes, and a cap would queue stream
+          // N+1 behind them all. The limit on concurrent calls is the callers and the quotas.
+          connections: null,
           pipelining: 1,
           keepAliveTimeout: 60_000,
           headersTimeout: config.upstream.headersTimeoutMs,

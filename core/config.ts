@@ -70,7 +70,8 @@ const schema = z.object({
   TAILGATE_UPSTREAM_HEADERS_TIMEOUT_MS: positiveInt.default(300_000),
   TAILGATE_UPSTREAM_BODY_TIMEOUT_MS: positiveInt.default(300_000),
   TAILGATE_SESSION_IDLE_MINUTES: positiveInt.default(30),
-  TAILGATE_SNAPSHOT_REFRESH_MS: positiveInt.default(1000),
+  // A fallback only: LISTEN/NOTIFY reloads on every change; a full reload costs the event loop milliseconds.
+  TAILGATE_SNAPSHOT_REFRESH_MS: positiveInt.default(30_000),
   TAILGATE_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TAILGATE_EXPORT_S3_BUCKET: z.string().min(3).optional(),
   TAILGATE_EXPORT_S3_PREFIX: z.string().default('tailgate'),

@@ -12,8 +12,8 @@ import type { Admission, AdmissionRequest, AdmissionTicket, QuotaStanding } from
  * Budget lives in Postgres (`quota_usage`: settled use plus budget *leased* to processes). A process
  * leases a slice of the remaining budget under a row lock — `used + leased + slice <= limit` is
  * checked in the database, so the sum of every process's leases never exceeds the limit — and then
- * admits requests from its slice locally. Slices are 1/8 of what remains (1 … 100 requests), so
- * far from the limit almost every admission is local, and near it every admission goes to the
+ * admits requests from its slice locally. Slices are 1/8 of what remains (1 … 500 requests), so
+ * far from the limit almost every admission is local (one lease in flight per budget, waiters share it), and near it every admission goes to the
  * database one unit at a time: request limits are exact.
  *
  * Tokens and cost are admitted while budget remains: the request reserves its estimate (prompt
@@ -39,6 +39,7 @@ interface Lease {
   pendingUsed: Counters;
   pendingRelease: Counters;
   lastUsed: number;
+  acquiring?: Promise<'full' | 'partial' | 'exhausted'>;
 }
 
 export interface QuotaEngineOptions {
@@ -51,7 +52,7 @@ export interface QuotaEngineOptions {
 }
 
 const zero = (): Counters => ({ requests: 0, tokens: 0n, cost: 0n });
-const MAX_REQUEST_SLICE = 100;
+const MAX_REQUEST_SLICE = 500;
 
 export class QuotaEngine implements Admission {
   private readonly leases = new Map<string, Lease>();
@@ -125,7 +126,7 @@ export class QuotaEngine implements Admission {
       tokens: quota.maxTokens !== null ? BigInt(Math.max(1, request.estimateTokens)) : 0n,
       cost: quota.maxCostMicros !== null ? (request.estimateCostMicros > 0n ? request.estimateCostMicros : 1n) : 0n,
     };
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 50; attempt++) {
       const free = freeOf(lease);
       const short = {
         requests: Math.max(0, want.requests - free.requests),
@@ -136,9 +137,22 @@ export class QuotaEngine implements Admission {
         add(lease.reserved, want);
         return want;
       }
-      // Settled use not yet written back would make the database's remaining budget look larger than it is.
-      if (!isZero(lease.pendingUsed)) await this.sync().catch(() => {});
-      const grant = await this.leaseFromDatabase(lease, short);
+      // One lease in flight per budget: concurrent admissions wait for it and then share its slice.
+      if (lease.acquiring) {
+        await lease.acquiring.catch(() => undefined);
+        continue;
+      }
+      lease.acquiring = (async () => {
+        // Settled use not yet written back would make the database's remaining budget look larger than it is.
+        if (!isZero(lease.pendingUsed)) await this.sync().catch(() => {});
+        return this.leaseFromDatabase(lease, short);
+      })();
+      let grant: 'full' | 'partial' | 'exhausted';
+      try {
+        grant = await lease.acquiring;
+      } finally {
+        lease.acquiring = undefined;
+      }
       if (grant === 'exhausted') break;
       // Tokens and cost: admit while any budget remains, reserving what there is.
       if (grant === 'partial') {
