@@ -284,21 +284,29 @@ async function upsertSessions(client: PoolClient, records: RequestRecord[], sess
     d.input += r.usage.inputTokens; d.output += r.usage.outputTokens; d.cached += r.usage.cachedInputTokens;
     d.cacheWrite += r.usage.cacheWriteTokens; d.reasoning += r.usage.reasoningTokens; d.cost += r.costMicros ?? 0n;
   }
-  for (const d of deltas.values()) {
-    await client.query(
-      `INSERT INTO sessions (id, principal_id, client, client_session_id, models, started_at, last_seen_at, requests, input_tokens, output_tokens,
-         cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_micros)
-       VALUES ($1, $2, $3, $4, $5::text[], $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       ON CONFLICT (id) DO UPDATE SET
-         models = ARRAY(SELECT DISTINCT m FROM unnest(sessions.models || EXCLUDED.models) AS m ORDER BY m),
-         started_at = LEAST(sessions.started_at, EXCLUDED.started_at), last_seen_at = GREATEST(sessions.last_seen_at, EXCLUDED.last_seen_at),
-         requests = sessions.requests + EXCLUDED.requests, input_tokens = sessions.input_tokens + EXCLUDED.input_tokens,
-         output_tokens = sessions.output_tokens + EXCLUDED.output_tokens, cached_input_tokens = sessions.cached_input_tokens + EXCLUDED.cached_input_tokens,
-         cache_write_tokens = sessions.cache_write_tokens + EXCLUDED.cache_write_tokens, reasoning_tokens = sessions.reasoning_tokens + EXCLUDED.reasoning_tokens,
-         cost_micros = sessions.cost_micros + EXCLUDED.cost_micros`,
-      [d.id, d.principal, d.client, d.clientSessionId, [...d.models].sort(), d.started, d.lastSeen, d.requests, big(d.input), big(d.output), big(d.cached), big(d.cacheWrite), big(d.reasoning), String(d.cost)],
-    );
-  }
+  const list = [...deltas.values()];
+  // One statement for the whole batch; models travel as JSON arrays (Postgres has no ragged text[][]).
+  await client.query(
+    `INSERT INTO sessions (id, principal_id, client, client_session_id, models, started_at, last_seen_at, requests, input_tokens, output_tokens,
+       cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_micros)
+     SELECT d.id, d.principal_id, d.client, d.client_session_id, ARRAY(SELECT jsonb_array_elements_text(d.models)), d.started_at, d.last_seen_at,
+       d.requests, d.input_tokens, d.output_tokens, d.cached_input_tokens, d.cache_write_tokens, d.reasoning_tokens, d.cost_micros
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::timestamptz[], $8::int[], $9::bigint[], $10::bigint[],
+       $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[])
+       AS d(id, principal_id, client, client_session_id, models, started_at, last_seen_at, requests, input_tokens, output_tokens,
+            cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_micros)
+     ON CONFLICT (id) DO UPDATE SET
+       models = ARRAY(SELECT DISTINCT m FROM unnest(sessions.models || EXCLUDED.models) AS m ORDER BY m),
+       started_at = LEAST(sessions.started_at, EXCLUDED.started_at), last_seen_at = GREATEST(sessions.last_seen_at, EXCLUDED.last_seen_at),
+       requests = sessions.requests + EXCLUDED.requests, input_tokens = sessions.input_tokens + EXCLUDED.input_tokens,
+       output_tokens = sessions.output_tokens + EXCLUDED.output_tokens, cached_input_tokens = sessions.cached_input_tokens + EXCLUDED.cached_input_tokens,
+       cache_write_tokens = sessions.cache_write_tokens + EXCLUDED.cache_write_tokens, reasoning_tokens = sessions.reasoning_tokens + EXCLUDED.reasoning_tokens,
+       cost_micros = sessions.cost_micros + EXCLUDED.cost_micros`,
+    [list.map((d) => d.id), list.map((d) => d.principal), list.map((d) => d.client), list.map((d) => d.clientSessionId),
+      list.map((d) => JSON.stringify([...d.models].sort())), list.map((d) => d.started), list.map((d) => d.lastSeen), list.map((d) => d.requests),
+      list.map((d) => big(d.input)), list.map((d) => big(d.output)), list.map((d) => big(d.cached)), list.map((d) => big(d.cacheWrite)),
+      list.map((d) => big(d.reasoning)), list.map((d) => String(d.cost))],
+  );
 }
 
 async function insertToolCalls(client: PoolClient, records: RequestRecord[], sessions: Map<string, string>): Promise<void> {
@@ -351,14 +359,16 @@ async function upsertPrincipals(client: PoolClient, records: RequestRecord[]): P
     const seen = latest.get(r.principalId);
     if (!seen || seen.at < r.at) latest.set(r.principalId, r);
   }
-  for (const r of latest.values()) {
-    await client.query(
-      `INSERT INTO principals (id, kind, login, tags, display_name, node_name, first_seen_at, last_seen_at) VALUES ($1, $2::"PrincipalKind", $3, $4::text[], $5, $6, $7, $7)
-       ON CONFLICT (id) DO UPDATE SET last_seen_at = GREATEST(principals.last_seen_at, EXCLUDED.last_seen_at), display_name = COALESCE(EXCLUDED.display_name, principals.display_name),
-         node_name = COALESCE(EXCLUDED.node_name, principals.node_name), first_seen_at = LEAST(principals.first_seen_at, EXCLUDED.first_seen_at)`,
-      [r.principalId, r.principalKind, r.login ?? null, r.tags, r.displayName ?? null, r.nodeName ?? null, r.at],
-    );
-  }
+  const list = [...latest.values()];
+  await client.query(
+    `INSERT INTO principals (id, kind, login, tags, display_name, node_name, first_seen_at, last_seen_at)
+     SELECT p.id, p.kind::"PrincipalKind", p.login, ARRAY(SELECT jsonb_array_elements_text(p.tags)), p.display_name, p.node_name, p.at, p.at
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::timestamptz[]) AS p(id, kind, login, tags, display_name, node_name, at)
+     ON CONFLICT (id) DO UPDATE SET last_seen_at = GREATEST(principals.last_seen_at, EXCLUDED.last_seen_at), display_name = COALESCE(EXCLUDED.display_name, principals.display_name),
+       node_name = COALESCE(EXCLUDED.node_name, principals.node_name), first_seen_at = LEAST(principals.first_seen_at, EXCLUDED.first_seen_at)`,
+    [list.map((r) => r.principalId), list.map((r) => r.principalKind), list.map((r) => r.login ?? null), list.map((r) => JSON.stringify(r.tags)),
+      list.map((r) => r.displayName ?? null), list.map((r) => r.nodeName ?? null), list.map((r) => r.at)],
+  );
 }
 
 async function touchKeys(client: PoolClient, records: RequestRecord[]): Promise<void> {
