@@ -1,6 +1,6 @@
+import { freeLoopbackPort } from '../core/db/embedded';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { request } from 'undici';
 
@@ -16,16 +16,7 @@ export interface ChildTarget {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freeLoopbackPort as freePort } from '../core/db/embedded';
 
 function keepTail(child: ChildProcess): () => string {
   const lines: string[] = [];
@@ -104,7 +95,7 @@ export interface TailgateOptions {
 
 /** The production entry (`node dist/app/main.js`), configured only through its environment. */
 export async function startTailgate(options: TailgateOptions): Promise<ChildTarget> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
@@ -139,7 +130,7 @@ export async function startTailgate(options: TailgateOptions): Promise<ChildTarg
  * It listens on every interface by default; portkey-loopback.js pins it to 127.0.0.1.
  */
 export async function startPortkey(root: string, preload: string): Promise<ChildTarget> {
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const entry = path.join(root, 'node_modules', '@portkey-ai', 'gateway', 'build', 'start-server.js');
   if (!existsSync(entry)) throw new Error(`Portkey's gateway is not installed (${entry}); run npm ci`);
   const child = spawn(process.execPath, ['--require', preload, entry, `--port=${port}`, '--headless'], {
