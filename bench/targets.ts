@@ -16,7 +16,6 @@ export interface ChildTarget {
   stop(): Promise<void>;
 }
 
-export { freeLoopbackPort as freePort } from '../core/db/embedded';
 
 function keepTail(child: ChildProcess): () => string {
   const lines: string[] = [];
