@@ -234,31 +234,27 @@ export class Ledger implements Recorder {
 const big = (n: number): string => String(Math.max(0, Math.floor(n)));
 
 async function insertRequests(client: PoolClient, batch: RequestRecord[], sessions: Map<string, string>): Promise<Set<string>> {
-  const cols = {
-    id: [] as string[], at: [] as Date[], principal: [] as string[], node: [] as (string | null)[], client: [] as string[], ua: [] as (string | null)[],
-    session: [] as (string | null)[], provider: [] as string[], model: [] as string[], upstream: [] as (string | null)[], endpoint: [] as string[],
-    status: [] as number[], stream: [] as boolean[], input: [] as string[], output: [] as string[], cached: [] as string[], cacheWrite: [] as string[],
-    reasoning: [] as string[], known: [] as boolean[], cost: [] as (string | null)[], latency: [] as number[], ttfb: [] as (number | null)[],
-    error: [] as (string | null)[], tools: [] as number[],
-  };
-  for (const r of batch) {
-    cols.id.push(r.id); cols.at.push(r.at); cols.principal.push(r.principalId); cols.node.push(r.nodeName ?? null); cols.client.push(r.client);
-    cols.ua.push(r.userAgent ?? null); cols.session.push(sessions.get(r.id) ?? null); cols.provider.push(r.provider); cols.model.push(r.model);
-    cols.upstream.push(r.upstreamModel ?? null); cols.endpoint.push(r.endpoint); cols.status.push(r.status); cols.stream.push(r.stream);
-    cols.input.push(big(r.usage.inputTokens)); cols.output.push(big(r.usage.outputTokens)); cols.cached.push(big(r.usage.cachedInputTokens));
-    cols.cacheWrite.push(big(r.usage.cacheWriteTokens)); cols.reasoning.push(big(r.usage.reasoningTokens)); cols.known.push(r.usageKnown);
-    cols.cost.push(r.costMicros === null ? null : String(r.costMicros)); cols.latency.push(r.latencyMs); cols.ttfb.push(r.ttfbMs ?? null);
-    cols.error.push(r.errorClass ?? null); cols.tools.push(r.tools.reduce((sum, [, n]) => sum + n, 0));
-  }
+  // One JSON parameter for the whole batch: one native JSON.stringify here, parsed in C by Postgres,
+  // instead of 24 text arrays that pg escapes element by element (measured in bench/).
+  const rows = batch.map((r) => ({
+    id: r.id, at: r.at, principal_id: r.principalId, node_name: r.nodeName ?? null, client: r.client, user_agent: r.userAgent ?? null,
+    session_id: sessions.get(r.id) ?? null, provider: r.provider, model: r.model, upstream_model: r.upstreamModel ?? null, endpoint: r.endpoint,
+    status: r.status, stream: r.stream, input_tokens: big(r.usage.inputTokens), output_tokens: big(r.usage.outputTokens),
+    cached_input_tokens: big(r.usage.cachedInputTokens), cache_write_tokens: big(r.usage.cacheWriteTokens), reasoning_tokens: big(r.usage.reasoningTokens),
+    usage_known: r.usageKnown, cost_micros: r.costMicros === null ? null : String(r.costMicros), latency_ms: r.latencyMs, ttfb_ms: r.ttfbMs ?? null,
+    error_class: r.errorClass ?? null, tool_calls: r.tools.reduce((sum, [, n]) => sum + n, 0),
+  }));
   const result = await client.query<{ id: string }>(
     `INSERT INTO requests (id, at, principal_id, node_name, client, user_agent, session_id, provider, model, upstream_model, endpoint, status, stream,
        input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, usage_known, cost_micros, latency_ms, ttfb_ms, error_class, tool_calls)
-     SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-       $11::text[], $12::int[], $13::bool[], $14::bigint[], $15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[], $19::bool[], $20::bigint[],
-       $21::int[], $22::int[], $23::text[], $24::int[])
+     SELECT id, at, principal_id, node_name, client, user_agent, session_id, provider, model, upstream_model, endpoint, status, stream,
+       input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, usage_known, cost_micros, latency_ms, ttfb_ms, error_class, tool_calls
+     FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, at timestamptz, principal_id text, node_name text, client text, user_agent text, session_id text,
+       provider text, model text, upstream_model text, endpoint text, status int, stream bool, input_tokens bigint, output_tokens bigint,
+       cached_input_tokens bigint, cache_write_tokens bigint, reasoning_tokens bigint, usage_known bool, cost_micros bigint, latency_ms int, ttfb_ms int,
+       error_class text, tool_calls int)
      ON CONFLICT (id) DO NOTHING RETURNING id`,
-    [cols.id, cols.at, cols.principal, cols.node, cols.client, cols.ua, cols.session, cols.provider, cols.model, cols.upstream, cols.endpoint, cols.status,
-      cols.stream, cols.input, cols.output, cols.cached, cols.cacheWrite, cols.reasoning, cols.known, cols.cost, cols.latency, cols.ttfb, cols.error, cols.tools],
+    [JSON.stringify(rows)],
   );
   return new Set(result.rows.map((row) => row.id));
 }
