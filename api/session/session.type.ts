@@ -1,9 +1,10 @@
 import { Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { SafeInt } from '../scalars';
+import { TokenTotals } from '../shared/token-totals.type';
 import { ToolCount } from '../tool/tool.type';
 
 @ObjectType('Session', { description: 'A run of requests by one principal from one client: the client\'s own session where it sends one, else split by idle time.' })
-export class Session {
+export class Session extends TokenTotals {
   @Field(() => ID, { description: 'The session id: the client\'s own where it sent one.' })
   id!: string;
 
@@ -25,23 +26,6 @@ export class Session {
   @Field(() => Int)
   requests!: number;
 
-  @Field(() => SafeInt)
-  inputTokens!: number;
-
-  @Field(() => SafeInt)
-  outputTokens!: number;
-
-  @Field(() => SafeInt)
-  cachedInputTokens!: number;
-
-  @Field(() => SafeInt)
-  cacheWriteTokens!: number;
-
-  @Field(() => SafeInt)
-  reasoningTokens!: number;
-
-  @Field(() => Float, { description: 'US dollars.' })
-  costUsd!: number;
 
   // toolCalls: resolved by SessionResolver through the per-request DataLoader; requestLog by
   // SessionResolver too, for session(id) only.

@@ -1,5 +1,5 @@
-import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { SafeInt } from '../scalars';
+import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { TokenTotals } from '../shared/token-totals.type';
 
 export enum UsageDimension {
   MODEL = 'MODEL',
@@ -12,7 +12,7 @@ export enum UsageDimension {
 registerEnumType(UsageDimension, { name: 'UsageDimension', description: 'What usage rows are grouped by. DAY is the UTC date, YYYY-MM-DD.' });
 
 @ObjectType('UsageRow', { description: 'Usage summed over a group; the fields of dimensions not grouped by are null.' })
-export class UsageRow {
+export class UsageRow extends TokenTotals {
   @Field(() => String, { nullable: true })
   model!: string | null;
 
@@ -34,21 +34,4 @@ export class UsageRow {
   @Field(() => Int)
   errors!: number;
 
-  @Field(() => SafeInt)
-  inputTokens!: number;
-
-  @Field(() => SafeInt)
-  outputTokens!: number;
-
-  @Field(() => SafeInt)
-  cachedInputTokens!: number;
-
-  @Field(() => SafeInt)
-  cacheWriteTokens!: number;
-
-  @Field(() => SafeInt)
-  reasoningTokens!: number;
-
-  @Field(() => Float, { description: 'US dollars.' })
-  costUsd!: number;
 }
