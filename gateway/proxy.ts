@@ -247,7 +247,9 @@ export function writeGatewayError(res: ServerResponse, family: WireFamily, error
     return;
   }
   const body = family.renderError(error);
-  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...error.headers };
+  // The code in a header too: Anthropic's and Gemini's error envelopes have no field for it, and tools
+  // (tailgate doctor) should not have to match message text.
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-tailgate-error': error.code, ...error.headers };
   if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
   res.writeHead(error.status, headers);
   res.end(body);

@@ -78,6 +78,13 @@ export function diagnoseNetworkFailure(error: unknown, url: string, timeoutMs: n
 
 /** The gateway's error answer in any of the three wire formats, reduced to a code (when the format has one) and the message. */
 export function gatewayError(answer: HttpAnswer): { code?: string; message: string } {
+  // The gateway names its own errors in x-tailgate-error, whatever the wire format.
+  const headerCode = answer.headers.get('x-tailgate-error');
+  const fromBody = errorFromBody(answer);
+  return headerCode ? { code: `tailgate_${headerCode}`, message: fromBody.message } : fromBody;
+}
+
+function errorFromBody(answer: HttpAnswer): { code?: string; message: string } {
   const body = answer.json;
   const error = typeof body === 'object' && body !== null && 'error' in body ? (body as { error: unknown }).error : undefined;
   if (typeof error === 'object' && error !== null) {
@@ -99,8 +106,8 @@ export interface ProbeContext {
   now: Date;
 }
 
-// Anthropic and Gemini error bodies carry no Tailgate code, so the gateway's own wording (gateway/server.ts,
-// gateway/policy.ts, gateway/proxy.ts) is matched as well. test/cli/doctor.test.ts drives a real gateway
+// Gateways before x-tailgate-error: Anthropic and Gemini error bodies carry no Tailgate code, so the
+// gateway's own wording (gateway/server.ts, gateway/policy.ts, gateway/proxy.ts) is matched as well. test/cli/doctor.test.ts drives a real gateway
 // through each of these, in all three formats, so a change of wording fails there.
 const NO_KEY = /no API key is configured for provider (\S+?)[;,.\s]/;
 const NOT_ALLOWED = /is not allowed for .* by the gateway's policy/;
@@ -116,6 +123,10 @@ export function diagnoseAnswer(answer: HttpAnswer, ctx: ProbeContext): Diagnosis
   if (answer.status === 401 || is('identity_missing')) {
     return { detail, fix: "this device is not known to the gateway's tailnet: join that tailnet (`tailscale status` shows yours) or ask an admin to share the gateway" };
   }
+  if (answer.status === 429 && answer.headers.get('x-tailgate-error') === null) {
+    // Not the gateway's quota (the gateway names its own errors): the provider is limiting the gateway's key.
+    return { detail, fix: `${ctx.provider} is rate-limiting the gateway: try again later, or ask an admin about the provider account's limits` };
+  }
   if (answer.status === 429) return { detail, fix: overQuotaFix(answer, ctx) };
   if (is('model_not_allowed') || (answer.status === 403 && NOT_ALLOWED.test(message))) {
     const allowed = ctx.whoami?.allowedModels;
@@ -128,6 +139,9 @@ export function diagnoseAnswer(answer: HttpAnswer, ctx: ProbeContext): Diagnosis
   const disabled = DISABLED.exec(message);
   if (is('provider_disabled') || (answer.status === 503 && disabled)) {
     return { detail, fix: `provider ${disabled?.[1] ?? ctx.provider} is disabled on the gateway: ask an admin` };
+  }
+  if (is('quota_unavailable')) {
+    return { detail, fix: 'the gateway cannot check your quota right now (its database is unreachable): try again shortly, or ask an admin' };
   }
   if (is('identity_unavailable') || TAILSCALED_DOWN.test(message)) {
     return { detail, fix: 'the gateway cannot reach its tailscaled to identify you: try again, or ask an admin to check it' };

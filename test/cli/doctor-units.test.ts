@@ -48,7 +48,12 @@ describe('diagnoseAnswer', () => {
 
   it('429 without a quota in whoami: the message, and the HTTP-date retry-after', () => {
     const body = { error: { code: 429, message: 'slow down', status: 'RESOURCE_EXHAUSTED' } };
-    expect(diagnoseAnswer(answer(429, body, { 'retry-after': 'Wed, 25 Nov 2026 17:00:00 GMT' }), ctx).fix).toBe('over quota (slow down), resets at 2026-11-25T17:00:00.000Z');
+    expect(diagnoseAnswer(answer(429, body, { 'retry-after': 'Wed, 25 Nov 2026 17:00:00 GMT', 'x-tailgate-error': 'quota_exceeded' }), ctx).fix).toBe('over quota (slow down), resets at 2026-11-25T17:00:00.000Z');
+  });
+
+  it('a 429 the gateway did not make (no x-tailgate-error) is the provider limiting the gateway', () => {
+    const body = { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } };
+    expect(diagnoseAnswer(answer(429, body, { 'retry-after': '20' }), ctx).fix).toBe('openai is rate-limiting the gateway: try again later, or ask an admin about the provider account\'s limits');
   });
 
   it('a disabled provider', () => {

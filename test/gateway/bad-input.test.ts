@@ -60,6 +60,8 @@ describe('bad input gets a clear error in the caller’s own format', () => {
     expect(await post('/v1/chat/completions', '{"messages":[]}')).toMatchObject({ status: 400, body: { error: { code: 'missing_model', param: 'model' } } });
     const unknown = await post('/v1/messages', JSON.stringify({ model: 'mystery-9000', max_tokens: 5, messages: [] }), anthropicHeaders);
     expect(unknown).toMatchObject({ status: 404, body: { type: 'error', error: { type: 'not_found_error' } } });
+    // Whatever the wire format, the gateway names its own errors in a header.
+    expect(unknown.headers.get('x-tailgate-error')).toBe('model_unknown');
     expect(JSON.stringify(unknown.body)).toContain('/v1/models');
     expect(await post('/v1beta/models/no..pe:generateContent', '{}')).toMatchObject({ status: 404, body: { error: { status: 'NOT_FOUND' } } });
   });
