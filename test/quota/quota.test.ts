@@ -41,7 +41,11 @@ describe('quotas hold under concurrency, across processes', () => {
   it('maxRequests 5, 40 requests at once through two gateway processes: exactly 5 succeed', async () => {
     const quota = await setQuota(db, { subject: 'user:alice@example.com', window: 'DAY', maxRequests: 5 });
     await eventually(async () => expect(gw.tailgate.snapshot.current.quotas.some((q) => q.id === quota.id)).toBe(true));
-    await new Promise((r) => setTimeout(r, 300)); // the child reloads on the same NOTIFY
+    // The child process reloads on the same NOTIFY; its whoami lists the quotas that apply.
+    await eventually(async () => {
+      const me = (await (await gw.fetchFrom('127.0.0.1')(`${child.url}/v1/tailgate/whoami`)).json()) as { quotas: unknown[] };
+      expect(me.quotas).toHaveLength(1);
+    });
     const fromA = gw.fetchFrom(ALICE);
     const fromB = gw.fetchFrom('127.0.0.1');
     const shots = Array.from({ length: 40 }, (_, i) =>
