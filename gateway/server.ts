@@ -182,15 +182,16 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     const ticket = await deps.admission.admit({ principal, model, estimateTokens: promptEstimate + outputEstimate, estimateCostMicros });
 
     const headers = upstreamHeaders(req.rawHeaders, route.auth, key.secret);
-    const base = new URL(route.provider.baseUrl);
+    const upstream = route.provider.upstream;
+    if (!upstream) throw new GatewayError('internal', `provider ${route.provider.name} has an invalid base URL; an administrator must fix it with upsertProvider`);
     const client = detectClient(req.headers);
     const meter = family.createMeter(shape.endpoint);
     deps.metrics?.inflight.inc();
     forward(
       {
-        dispatcher: deps.dispatcherFor(base.origin),
-        origin: base.origin,
-        path: base.pathname.replace(/\/$/, '') + route.upstreamPath,
+        dispatcher: deps.dispatcherFor(upstream.origin),
+        origin: upstream.origin,
+        path: upstream.basePath + route.upstreamPath,
         method: 'POST',
         headers,
         body: outgoing,

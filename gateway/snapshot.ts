@@ -23,6 +23,8 @@ export interface ProviderEntry {
   name: string;
   kind: ProviderKind;
   baseUrl: string;
+  /** `baseUrl` split once here rather than parsed on every request; null when it is not a valid URL. */
+  upstream: { origin: string; basePath: string } | null;
   enabled: boolean;
   key?: ActiveKey;
 }
@@ -80,7 +82,8 @@ export async function loadSnapshot(prisma: Prisma, vault: KeyVault, log: Logger)
         log.error({ provider: p.name, keyId: row.id, err: (err as Error).message }, 'provider key does not decrypt');
       }
     }
-    providerMap.set(p.name, { id: p.id, name: p.name, kind: p.kind, baseUrl: p.baseUrl.replace(/\/+$/, ''), enabled: p.enabled, key });
+    const baseUrl = p.baseUrl.replace(/\/+$/, '');
+    providerMap.set(p.name, { id: p.id, name: p.name, kind: p.kind, baseUrl, upstream: splitBaseUrl(baseUrl), enabled: p.enabled, key });
   }
   return {
     providers: providerMap,
@@ -89,6 +92,15 @@ export async function loadSnapshot(prisma: Prisma, vault: KeyVault, log: Logger)
     prices: new Map(prices.map((p) => [p.model, { inputPerMTok: p.inputPerMTok, outputPerMTok: p.outputPerMTok, cachedInputPerMTok: p.cachedInputPerMTok, cacheWritePerMTok: p.cacheWritePerMTok }])),
     loadedAt: new Date(),
   };
+}
+
+function splitBaseUrl(baseUrl: string): ProviderEntry['upstream'] {
+  try {
+    const url = new URL(baseUrl);
+    return { origin: url.origin, basePath: url.pathname.replace(/\/$/, '') };
+  } catch {
+    return null;
+  }
 }
 
 export class SnapshotStore {
