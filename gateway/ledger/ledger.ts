@@ -84,8 +84,9 @@ export class Ledger implements Recorder {
     await this.backfill();
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.batchMax);
-      if (this.databaseDown || this.options.spool.files().length > 0) {
-        // Keep order: while older records wait on disk, newer ones join them there.
+      // backfill() leaves the database marked down whenever spool files remain, so this one flag also
+      // keeps order: while older records wait on disk, newer ones join them there.
+      if (this.databaseDown) {
         this.spoolBatch(batch);
         continue;
       }
