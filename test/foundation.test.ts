@@ -40,6 +40,28 @@ describe('database', () => {
     expect(got).toContain('providers');
   });
 
+  it('does not notify when only a key\'s last use is stamped (the ledger does it on every batch)', async () => {
+    const provider = await db.prisma.provider.create({ data: { name: `p-${randomUUID()}`, kind: 'OPENAI_COMPATIBLE', baseUrl: 'http://127.0.0.1:1' } });
+    const key = await db.prisma.providerKey.create({ data: { providerId: provider.id, ciphertext: Buffer.from('x'), fingerprint: 'f', last4: 'abcd' } });
+    const listener = new Client({ connectionString: db.url });
+    await listener.connect();
+    const got: string[] = [];
+    listener.on('notification', (n) => got.push(String(n.payload)));
+    await listener.query('LISTEN tailgate_config');
+    try {
+      await listener.query('UPDATE provider_keys SET last_used_at = now() WHERE id = $1', [key.id]);
+      // A round trip on the same connection delivers any notification committed before it.
+      await listener.query('SELECT 1');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(got).toEqual([]);
+      await db.prisma.providerKey.update({ where: { id: key.id }, data: { state: 'RETIRED', retiredAt: new Date() } });
+      for (let i = 0; i < 50 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(got).toEqual(['provider_keys']);
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('stores token counts beyond 2^31 and money as integer micro-dollars', async () => {
     const big = 5_000_000_000n;
     const row = await db.prisma.requestRecord.create({
