@@ -90,6 +90,8 @@ export interface TailgateOptions {
   masterKey: string;
   /** Node flags, e.g. --cpu-prof. */
   nodeArgs?: string[];
+  /** Extra environment for experiments (A/B of a setting); the recorded run passes none. */
+  env?: Record<string, string>;
 }
 
 /** The production entry (`node dist/app/main.js`), configured only through its environment. */
@@ -108,6 +110,7 @@ export async function startTailgate(options: TailgateOptions): Promise<ChildTarg
     TAILGATE_MASTER_KEY: options.masterKey,
     TAILGATE_ADMINS: options.admin,
     TAILGATE_LOG_LEVEL: 'warn',
+    ...options.env,
   };
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(options.root, 'dist', 'app', 'main.js')], { cwd: options.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = keepTail(child);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../core/logger';
@@ -18,6 +17,7 @@ import { openAiFamily } from './providers/openai';
 import { isRecord, type Family, type WireFamily } from './providers/types';
 import { forward, writeGatewayError, type ForwardOutcome } from './proxy';
 import type { Admission, AdmissionTicket } from './quota/admission';
+import { RequestIdSource } from './request-id';
 import { familyFromPath, recognizeCall, type CallShape } from './request-shape';
 import { providerForModel, resolveRoute } from './routing';
 import type { Snapshot } from './snapshot';
@@ -56,9 +56,10 @@ const STRIP_REQUEST = new Set([
 export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const catalog = new ModelCatalog(deps.log);
   const now = deps.now ?? (() => new Date());
+  const requestIds = new RequestIdSource();
 
   return (req, res) => {
-    const requestId = randomUUID();
+    const requestId = requestIds.create();
     res.setHeader('x-tailgate-request-id', requestId);
     handle(req, res, requestId).catch((err: unknown) => {
       // Anything not already answered: an error in the caller's format, never a stack trace.

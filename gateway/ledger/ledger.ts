@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { Logger } from '../../core/logger';
 import type { RequestRecord, Recorder } from './record';
 import type { Spool } from './spool';
@@ -10,6 +11,13 @@ import type { Spool } from './spool';
  * not commit within `writeTimeoutMs` is fsync'd to the spool, so every record is committed or on
  * disk within ~1 s of its response, and replayed in order when Postgres answers again. Replays are
  * idempotent: rows are keyed by request id and rollups count only rows actually inserted.
+ *
+ * A fresh batch (never written before) goes in with COPY, the cheapest way into PostgreSQL: the
+ * benchmark measured ~7 µs of PostgreSQL CPU per row against ~20 µs for the same rows as one
+ * jsonb_to_recordset parameter, which PostgreSQL spends most of parsing. COPY cannot skip
+ * duplicates, and need not: only a replay can repeat an id, and replays take the idempotent
+ * INSERT … ON CONFLICT path. Were a fresh batch ever to collide, the whole transaction fails, the
+ * batch is spooled, and its replay inserts what is missing.
  */
 export interface LedgerOptions {
   pool: Pool;
@@ -50,7 +58,7 @@ export class Ledger implements Recorder {
   }
 
   record(record: RequestRecord): void {
-    this.queue.push(record);
+    this.queue.push(withoutNul(record));
     if (this.queue.length >= this.batchMax) this.kick();
   }
 
@@ -118,7 +126,7 @@ export class Ledger implements Recorder {
     for (const file of files) {
       const records = this.options.spool.read(file);
       try {
-        await this.write(records);
+        await this.write(records, 'replay');
       } catch (err) {
         this.markDown(err);
         return;
@@ -135,7 +143,7 @@ export class Ledger implements Recorder {
     const deadline = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.writeTimeoutMs);
     });
-    const attempt = this.write(batch).then(
+    const attempt = this.write(batch, 'fresh').then(
       () => 'ok' as const,
       (err: unknown) => {
         this.markDown(err);
@@ -161,7 +169,7 @@ export class Ledger implements Recorder {
     this.lastBackfillAttempt = Date.now();
   }
 
-  private async write(batch: RequestRecord[]): Promise<void> {
+  private async write(batch: RequestRecord[], kind: 'fresh' | 'replay'): Promise<void> {
     const client = await this.options.pool.connect();
     // A connection dropped while checked out emits 'error' on the client; unheard, it kills the process.
     const onError = (err: Error) => this.markDown(err);
@@ -170,8 +178,13 @@ export class Ledger implements Recorder {
     try {
       await client.query('BEGIN');
       const sessions = await this.assignSessions(client, batch);
-      const inserted = await insertRequests(client, batch, sessions);
-      const fresh = batch.filter((r) => inserted.has(r.id));
+      let fresh = batch;
+      if (kind === 'fresh') {
+        await copyRequests(client, batch, sessions);
+      } else {
+        const inserted = await insertRequestsOnce(client, batch, sessions);
+        fresh = batch.filter((r) => inserted.has(r.id));
+      }
       if (fresh.length > 0) {
         await upsertSessions(client, fresh, sessions);
         await insertToolCalls(client, fresh, sessions);
@@ -232,11 +245,54 @@ export class Ledger implements Recorder {
   }
 }
 
+const NUL = '\0';
+const scrub = (value: string): string => value.replaceAll(NUL, '\uFFFD');
+
+/**
+ * PostgreSQL text cannot hold NUL, in COPY, arrays or JSON alike. A caller- or provider-chosen string
+ * carrying one (a model name, a tool name) would make its whole batch unwritable, forever, on every
+ * replay; it becomes U+FFFD instead.
+ */
+function withoutNul(r: RequestRecord): RequestRecord {
+  const dirty = r.model.includes(NUL) || (r.upstreamModel?.includes(NUL) ?? false) || (r.userAgent?.includes(NUL) ?? false) || r.tools.some(([name]) => name.includes(NUL));
+  if (!dirty) return r;
+  return { ...r, model: scrub(r.model), upstreamModel: r.upstreamModel && scrub(r.upstreamModel), userAgent: r.userAgent && scrub(r.userAgent), tools: r.tools.map(([name, n]) => [scrub(name), n]) };
+}
+
 const big = (n: number): string => String(Math.max(0, Math.floor(n)));
 
-async function insertRequests(client: PoolClient, batch: RequestRecord[], sessions: Map<string, string>): Promise<Set<string>> {
-  // One JSON parameter for the whole batch: one native JSON.stringify here, parsed in C by Postgres,
-  // instead of 24 text arrays that pg escapes element by element (measured in bench/).
+const REQUEST_COLUMNS = 'id, at, principal_id, node_name, client, user_agent, session_id, provider, model, upstream_model, endpoint, status, stream, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, usage_known, cost_micros, latency_ms, ttfb_ms, error_class, tool_calls';
+const COPY_REQUESTS = `COPY requests (${REQUEST_COLUMNS}) FROM STDIN`;
+const COPY_NULL = '\\N';
+const NEEDS_ESCAPE = /[\\\t\n\r\0]/;
+
+/** A text value in COPY's text format: backslash, tab, newline and carriage return escaped (NUL: see withoutNul). */
+function copyText(value: string | null | undefined): string {
+  if (value === null || value === undefined) return COPY_NULL;
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return value.replace(/[\\\t\n\r\0]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\uFFFD'));
+}
+
+function copyLine(r: RequestRecord, sessionId: string | undefined): string {
+  const u = r.usage;
+  let tools = 0;
+  for (const [, n] of r.tools) tools += n;
+  return `${r.id}\t${r.at.toISOString()}\t${copyText(r.principalId)}\t${copyText(r.nodeName)}\t${copyText(r.client)}\t${copyText(r.userAgent)}\t${copyText(sessionId)}\t${copyText(r.provider)}\t${copyText(r.model)}\t${copyText(r.upstreamModel)}\t${copyText(r.endpoint)}\t${r.status}\t${r.stream ? 't' : 'f'}\t${big(u.inputTokens)}\t${big(u.outputTokens)}\t${big(u.cachedInputTokens)}\t${big(u.cacheWriteTokens)}\t${big(u.reasoningTokens)}\t${r.usageKnown ? 't' : 'f'}\t${r.costMicros === null ? COPY_NULL : String(r.costMicros)}\t${Math.round(r.latencyMs)}\t${r.ttfbMs === undefined ? COPY_NULL : Math.round(r.ttfbMs)}\t${copyText(r.errorClass)}\t${tools}\n`;
+}
+
+async function copyRequests(client: PoolClient, batch: RequestRecord[], sessions: Map<string, string>): Promise<void> {
+  let text = '';
+  for (const r of batch) text += copyLine(r, sessions.get(r.id));
+  await new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(COPY_REQUESTS));
+    stream.once('finish', resolve);
+    stream.once('error', reject);
+    stream.end(text);
+  });
+}
+
+/** The replay path: a spooled batch may be partly in already (its first write timed out, then committed). */
+async function insertRequestsOnce(client: PoolClient, batch: RequestRecord[], sessions: Map<string, string>): Promise<Set<string>> {
   const rows = batch.map((r) => ({
     id: r.id, at: r.at, principal_id: r.principalId, node_name: r.nodeName ?? null, client: r.client, user_agent: r.userAgent ?? null,
     session_id: sessions.get(r.id) ?? null, provider: r.provider, model: r.model, upstream_model: r.upstreamModel ?? null, endpoint: r.endpoint,
@@ -246,10 +302,8 @@ async function insertRequests(client: PoolClient, batch: RequestRecord[], sessio
     error_class: r.errorClass ?? null, tool_calls: r.tools.reduce((sum, [, n]) => sum + n, 0),
   }));
   const result = await client.query<{ id: string }>(
-    `INSERT INTO requests (id, at, principal_id, node_name, client, user_agent, session_id, provider, model, upstream_model, endpoint, status, stream,
-       input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, usage_known, cost_micros, latency_ms, ttfb_ms, error_class, tool_calls)
-     SELECT id, at, principal_id, node_name, client, user_agent, session_id, provider, model, upstream_model, endpoint, status, stream,
-       input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, usage_known, cost_micros, latency_ms, ttfb_ms, error_class, tool_calls
+    `INSERT INTO requests (${REQUEST_COLUMNS})
+     SELECT ${REQUEST_COLUMNS}
      FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, at timestamptz, principal_id text, node_name text, client text, user_agent text, session_id text,
        provider text, model text, upstream_model text, endpoint text, status int, stream bool, input_tokens bigint, output_tokens bigint,
        cached_input_tokens bigint, cache_write_tokens bigint, reasoning_tokens bigint, usage_known bool, cost_micros bigint, latency_ms int, ttfb_ms int,
