@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Logger } from '../../core/logger';
 import type { RequestRecord, Recorder } from './record';
@@ -71,10 +71,14 @@ export class Ledger implements Recorder {
   /** Writes everything queued (and any spool backlog). Resolves when the queue has been handled. */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    this.flushing = this.flushOnce().finally(() => {
+    await this.runFlush(Number.POSITIVE_INFINITY);
+  }
+
+  private runFlush(budget: number): Promise<void> {
+    this.flushing = this.flushOnce(budget).finally(() => {
       this.flushing = undefined;
     });
-    await this.flushing;
+    return this.flushing;
   }
 
   async stop(): Promise<void> {
@@ -85,13 +89,17 @@ export class Ledger implements Recorder {
 
   private kick(): void {
     if (this.flushing) return;
-    void this.flush().catch((err: unknown) => this.options.log.error({ err: (err as Error).message }, 'ledger flush failed'));
+    // Only what is queued now, and full batches after it. Records arriving during a write wait for
+    // the next tick: chasing them would write a stream of tiny transactions (the benchmark caught
+    // ~340 a second at 7,000 req/s, ~20 rows each), and each costs PostgreSQL ~1 ms whatever its size.
+    void this.runFlush(this.queue.length).catch((err: unknown) => this.options.log.error({ err: (err as Error).message }, 'ledger flush failed'));
   }
 
-  private async flushOnce(): Promise<void> {
+  private async flushOnce(budget: number): Promise<void> {
     await this.backfill();
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && (budget > 0 || this.queue.length >= this.batchMax)) {
       const batch = this.queue.splice(0, this.batchMax);
+      budget -= batch.length;
       // backfill() leaves the database marked down whenever spool files remain, so this one flag also
       // keeps order: while older records wait on disk, newer ones join them there.
       if (this.databaseDown) {
@@ -213,7 +221,7 @@ export class Ledger implements Recorder {
     const explicit = [...new Set(batch.map((r) => r.clientSessionId).filter((s): s is string => !!s))];
     const owners = new Map<string, string>();
     if (explicit.length > 0) {
-      const rows = await client.query<{ id: string; principal_id: string }>('SELECT id, principal_id FROM sessions WHERE id = ANY($1::text[])', [explicit]);
+      const rows = await prepared<{ id: string; principal_id: string }>(client, 'session-owners', 'SELECT id, principal_id FROM sessions WHERE id = ANY($1::text[])', [explicit]);
       for (const row of rows.rows) owners.set(row.id, row.principal_id);
     }
     for (const record of batch) {
@@ -229,7 +237,7 @@ export class Ledger implements Recorder {
       const at = record.at.getTime();
       let cursor = this.idleSessions.get(key);
       if (!cursor) {
-        const row = await client.query<{ id: string; last_seen_at: Date }>(
+        const row = await prepared<{ id: string; last_seen_at: Date }>(client, 'latest-session',
           'SELECT id, last_seen_at FROM sessions WHERE principal_id = $1 AND client = $2 AND client_session_id IS NULL ORDER BY last_seen_at DESC LIMIT 1',
           [record.principalId, record.client],
         );
@@ -243,6 +251,14 @@ export class Ledger implements Recorder {
     if (this.idleSessions.size > 50_000) this.idleSessions.clear();
     return assigned;
   }
+}
+
+/**
+ * Every ledger statement but COPY is constant text: named, it is parsed once per connection and its
+ * plan reused, instead of parsed and planned anew each batch (measured: ~0.5 ms less PostgreSQL CPU per batch).
+ */
+function prepared<R extends QueryResultRow = QueryResultRow>(client: PoolClient, name: string, text: string, values: unknown[]): Promise<QueryResult<R>> {
+  return client.query<R>({ name: `tailgate-ledger-${name}`, text, values });
 }
 
 const NUL = '\0';
@@ -301,7 +317,7 @@ async function insertRequestsOnce(client: PoolClient, batch: RequestRecord[], se
     usage_known: r.usageKnown, cost_micros: r.costMicros === null ? null : String(r.costMicros), latency_ms: r.latencyMs, ttfb_ms: r.ttfbMs ?? null,
     error_class: r.errorClass ?? null, tool_calls: r.tools.reduce((sum, [, n]) => sum + n, 0),
   }));
-  const result = await client.query<{ id: string }>(
+  const result = await prepared<{ id: string }>(client, 'insert-requests-once',
     `INSERT INTO requests (${REQUEST_COLUMNS})
      SELECT ${REQUEST_COLUMNS}
      FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, at timestamptz, principal_id text, node_name text, client text, user_agent text, session_id text,
@@ -337,7 +353,7 @@ async function upsertSessions(client: PoolClient, records: RequestRecord[], sess
   }
   const list = [...deltas.values()];
   // One statement for the whole batch; models travel as JSON arrays (Postgres has no ragged text[][]).
-  await client.query(
+  await prepared(client, 'upsert-sessions',
     `INSERT INTO sessions (id, principal_id, client, client_session_id, models, started_at, last_seen_at, requests, input_tokens, output_tokens,
        cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_micros)
      SELECT d.id, d.principal_id, d.client, d.client_session_id, ARRAY(SELECT jsonb_array_elements_text(d.models)), d.started_at, d.last_seen_at,
@@ -368,7 +384,7 @@ async function insertToolCalls(client: PoolClient, records: RequestRecord[], ses
     }
   }
   if (ids.length === 0) return;
-  await client.query(
+  await prepared(client, 'insert-tool-calls',
     'INSERT INTO tool_calls (request_id, session_id, principal_id, at, tool, calls) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::int[])',
     [ids, sessionIds, principals, ats, tools, calls],
   );
@@ -376,9 +392,16 @@ async function insertToolCalls(client: PoolClient, records: RequestRecord[], ses
 
 async function upsertDailyUsage(client: PoolClient, records: RequestRecord[]): Promise<void> {
   const rows = new Map<string, { day: string; principal: string; model: string; provider: string; client: string; requests: number; errors: number; input: number; output: number; cached: number; cacheWrite: number; reasoning: number; cost: bigint }>();
+  // A batch spans a day boundary at most once: format each UTC day once, not once per record.
+  let dayNumber = Number.NaN;
+  let day = '';
   for (const r of records) {
-    const day = r.at.toISOString().slice(0, 10);
-    const key = [day, r.principalId, r.model, r.provider, r.client].join('\u0000');
+    const n = Math.floor(r.at.getTime() / 86_400_000);
+    if (n !== dayNumber) {
+      dayNumber = n;
+      day = r.at.toISOString().slice(0, 10);
+    }
+    const key = `${day}\u0000${r.principalId}\u0000${r.model}\u0000${r.provider}\u0000${r.client}`;
     let row = rows.get(key);
     if (!row) {
       row = { day, principal: r.principalId, model: r.model, provider: r.provider, client: r.client, requests: 0, errors: 0, input: 0, output: 0, cached: 0, cacheWrite: 0, reasoning: 0, cost: 0n };
@@ -390,7 +413,7 @@ async function upsertDailyUsage(client: PoolClient, records: RequestRecord[]): P
     row.cacheWrite += r.usage.cacheWriteTokens; row.reasoning += r.usage.reasoningTokens; row.cost += r.costMicros ?? 0n;
   }
   const list = [...rows.values()];
-  await client.query(
+  await prepared(client, 'upsert-usage-daily',
     `INSERT INTO usage_daily (day, principal_id, model, provider, client, requests, errors, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, cost_micros)
      SELECT * FROM unnest($1::date[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[])
      ON CONFLICT (day, principal_id, model, provider, client) DO UPDATE SET
@@ -411,7 +434,7 @@ async function upsertPrincipals(client: PoolClient, records: RequestRecord[]): P
     if (!seen || seen.at < r.at) latest.set(r.principalId, r);
   }
   const list = [...latest.values()];
-  await client.query(
+  await prepared(client, 'upsert-principals',
     `INSERT INTO principals (id, kind, login, tags, display_name, node_name, first_seen_at, last_seen_at)
      SELECT p.id, p.kind::"PrincipalKind", p.login, ARRAY(SELECT jsonb_array_elements_text(p.tags)), p.display_name, p.node_name, p.at, p.at
      FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], $7::timestamptz[]) AS p(id, kind, login, tags, display_name, node_name, at)
@@ -426,5 +449,5 @@ async function touchKeys(client: PoolClient, records: RequestRecord[]): Promise<
   const ids = [...new Set(records.map((r) => r.providerKeyId).filter((id): id is string => !!id))];
   if (ids.length === 0) return;
   const lastAt = records.reduce((max, r) => (r.at > max ? r.at : max), records[0].at);
-  await client.query('UPDATE provider_keys SET last_used_at = GREATEST(COALESCE(last_used_at, $2), $2) WHERE id = ANY($1::uuid[])', [ids, lastAt]);
+  await prepared(client, 'touch-keys', 'UPDATE provider_keys SET last_used_at = GREATEST(COALESCE(last_used_at, $2), $2) WHERE id = ANY($1::uuid[])', [ids, lastAt]);
 }
