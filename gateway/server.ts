@@ -186,6 +186,10 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     const upstream = route.provider.upstream;
     if (!upstream) throw new GatewayError('internal', `provider ${route.provider.name} has an invalid base URL; an administrator must fix it with upsertProvider`);
     const client = detectClient(req.headers);
+    // Taken now so that nothing holds the parsed body while the call runs: an agent's request is often
+    // hundreds of kilobytes of messages, and a call can stream for minutes.
+    const sessionId = clientSessionId(req.headers, body);
+    const userAgent = headerValue(req, 'user-agent')?.slice(0, 300);
     const meter = family.createMeter(shape.endpoint);
     deps.metrics?.inflight.inc();
     forward(
@@ -206,7 +210,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       res,
       (outcome) => {
         deps.metrics?.inflight.dec();
-        settleAndRecord(outcome, ticket, { requestId, startedAt, started, principal, client, model, body, req, routeProvider: route.provider.name, providerKind: route.provider.kind, keyId: key.id, endpoint: shape.endpoint, stream, snapshot });
+        settleAndRecord(outcome, ticket, { requestId, startedAt, started, principal, client, model, sessionId, userAgent, routeProvider: route.provider.name, providerKind: route.provider.kind, keyId: key.id, endpoint: shape.endpoint, stream, snapshot });
       },
     );
   }
@@ -214,7 +218,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
   function settleAndRecord(
     outcome: ForwardOutcome,
     ticket: AdmissionTicket,
-    ctx: { requestId: string; startedAt: Date; started: number; principal: Principal; client: ReturnType<typeof detectClient>; model: string; body: Record<string, unknown>; req: IncomingMessage; routeProvider: string; providerKind: string; keyId: string; endpoint: string; stream: boolean; snapshot: Snapshot },
+    ctx: { requestId: string; startedAt: Date; started: number; principal: Principal; client: ReturnType<typeof detectClient>; model: string; sessionId: string | undefined; userAgent: string | undefined; routeProvider: string; providerKind: string; keyId: string; endpoint: string; stream: boolean; snapshot: Snapshot },
   ): void {
     const { meter } = outcome;
     const usage = meter.usage;
@@ -233,8 +237,8 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       displayName: ctx.principal.displayName,
       nodeName: ctx.principal.nodeName,
       client: ctx.client,
-      userAgent: headerValue(ctx.req, 'user-agent')?.slice(0, 300),
-      clientSessionId: clientSessionId(ctx.req.headers, ctx.body),
+      userAgent: ctx.userAgent,
+      clientSessionId: ctx.sessionId,
       provider: ctx.routeProvider,
       providerKeyId: ctx.keyId,
       model: ctx.model,
