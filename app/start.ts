@@ -98,9 +98,9 @@ export async function startTailgate(options: StartOptions): Promise<RunningTailg
     cleanups.push(() => pgPool.end());
 
     const vault = new KeyVault(resolveMasterKey(config.masterKey, config.dataDir, log, config.identity.mode === 'tailscale'));
-    await ensureBuiltinProviders(prisma, vault, config, log);
+    await ensureBuiltinProviders(pgPool, vault, config, log);
 
-    const snapshot = new SnapshotStore({ prisma, vault, log, databaseUrl: db.url, pollMs: config.snapshotRefreshMs });
+    const snapshot = new SnapshotStore({ pool: pgPool, vault, log, databaseUrl: db.url, pollMs: config.snapshotRefreshMs });
     await snapshot.start();
     cleanups.push(() => snapshot.stop());
 

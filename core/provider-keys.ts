@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Prisma } from './db/client';
 import type { Prisma as PrismaNamespace, ProviderKey, ProviderKind } from './generated/prisma/client';
 import { lastFour, type KeyVault } from './vault';
 
@@ -119,38 +118,8 @@ export async function findKeyByPlaintext(tx: Tx, vault: KeyVault, providerId: st
   return candidates.find((k) => vault.sameFingerprint(k.fingerprint, fingerprint)) ?? null;
 }
 
+/** What the gateway's start-up import of OPENAI_API_KEY & co. did (gateway/bootstrap.ts). */
 export type ImportOutcome = 'imported' | 'present' | 'revoked';
-
-/**
- * The gateway's start-up import of a key from the environment (OPENAI_API_KEY & co.). Idempotent:
- * a key already stored in any state is left alone, so restarting with the same environment neither
- * rotates again nor brings back a key an admin retired or revoked through the API. An import is
- * recorded in the audit log with actor `system`.
- */
-export async function importProviderKey(
-  prisma: Prisma,
-  vault: KeyVault,
-  args: { providerName: string; plaintext: string; source?: string; now?: Date },
-): Promise<ImportOutcome> {
-  const plaintext = normalizeProviderKey(args.plaintext);
-  return prisma.$transaction(async (tx) => {
-    const provider = await tx.provider.findUnique({ where: { name: args.providerName } });
-    if (!provider) throw new ProviderKeyError(`unknown provider "${args.providerName}"`);
-    await lockProvider(tx, provider.id);
-    const existing = await findKeyByPlaintext(tx, vault, provider.id, plaintext);
-    if (existing) return existing.state === 'REVOKED' ? 'revoked' : 'present';
-    const stored = await storeProviderKey(tx, vault, { providerId: provider.id, plaintext, source: args.source ?? 'env', now: args.now });
-    await tx.auditEvent.create({
-      data: {
-        actor: 'system',
-        action: 'importProviderKey',
-        target: `provider:${provider.name}`,
-        detail: JSON.stringify({ keyId: stored.key.id, fingerprint: stored.key.fingerprint, last4: stored.key.last4, source: stored.key.source, retiredKeyIds: stored.retiredKeyIds }),
-      },
-    });
-    return 'imported';
-  });
-}
 
 /** Serializes key changes of one provider until the transaction ends. */
 export async function lockProvider(tx: Tx, providerId: string): Promise<void> {

@@ -1,7 +1,12 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { importProviderKey, keyShapeWarning } from '../../core/provider-keys';
+import { Pool } from 'pg';
+import { loadConfig } from '../../core/config';
+import { silentLogger } from '../../core/logger';
+import { keyShapeWarning } from '../../core/provider-keys';
+import { ensureBuiltinProviders } from '../../gateway/bootstrap';
+import { loadSnapshot } from '../../gateway/snapshot';
 import { codes, startHarness, type GraphQLResponse, type Harness } from './harness';
 
 // Key-shaped test values are assembled at run time, never written out whole.
@@ -195,16 +200,33 @@ describe('providers and write-only provider keys', () => {
     await expectNoPlaintextAnywhere(responses);
   });
 
-  it('imports an environment key once (core/provider-keys, for the gateway start-up)', async () => {
+  it('imports an environment key once at gateway start-up, and never revives a revoked key', async () => {
     const envKey = remember(fakeKey('AIza'));
-    expect(await importProviderKey(h.db.prisma, h.vault, { providerName: 'gemini', plaintext: envKey })).toBe('imported');
-    expect(await importProviderKey(h.db.prisma, h.vault, { providerName: 'gemini', plaintext: `${envKey}\n` })).toBe('present');
-    const keys = await h.db.prisma.providerKey.findMany({ where: { provider: { name: 'gemini' } } });
-    expect(keys.map((k) => [k.state, k.source])).toEqual([['ACTIVE', 'env']]);
-    await h.db.prisma.providerKey.update({ where: { id: keys[0].id }, data: { state: 'REVOKED', revokedAt: new Date() } });
-    // A restart with the same environment does not bring back a key an admin revoked.
-    expect(await importProviderKey(h.db.prisma, h.vault, { providerName: 'gemini', plaintext: envKey })).toBe('revoked');
-    expect(await h.db.prisma.auditEvent.count({ where: { action: 'importProviderKey', actor: 'system' } })).toBe(1);
+    const pool = new Pool({ connectionString: h.db.url, max: 2 });
+    const config = loadConfig({ GEMINI_API_KEY: envKey, TAILSCALE_SOCKET: '/nonexistent/tailscaled.sock' }, '/srv');
+    const start = (c = config) => ensureBuiltinProviders(pool, h.vault, c, silentLogger());
+    try {
+      const before = await h.db.prisma.providerKey.count({ where: { provider: { name: 'gemini' } } });
+      expect(before).toBe(0);
+      await start();
+      // A restart with the same environment (the key arrives with a trailing newline, as from a file) changes nothing.
+      await start(loadConfig({ GEMINI_API_KEY: `${envKey}\n`, TAILSCALE_SOCKET: '/nonexistent/tailscaled.sock' }, '/srv'));
+      const keys = await h.db.prisma.providerKey.findMany({ where: { provider: { name: 'gemini' } } });
+      expect(keys.map((k) => [k.state, k.source, k.last4])).toEqual([['ACTIVE', 'env', envKey.slice(-4)]]);
+      expect(h.vault.decrypt(Buffer.from(keys[0].ciphertext), keys[0].id)).toBe(envKey);
+      // What the data plane will serve: the same key, decrypted from the snapshot.
+      const snapshot = await loadSnapshot(pool, h.vault, silentLogger());
+      expect(snapshot.providers.get('gemini')?.key).toMatchObject({ id: keys[0].id, secret: envKey });
+      expect(snapshot.providers.get('gemini')?.upstream).toEqual({ origin: 'https://generativelanguage.googleapis.com', basePath: '' });
+
+      await h.db.prisma.providerKey.update({ where: { id: keys[0].id }, data: { state: 'REVOKED', revokedAt: new Date() } });
+      await start();
+      expect(await h.db.prisma.providerKey.count({ where: { provider: { name: 'gemini' }, state: 'ACTIVE' } })).toBe(0);
+      expect((await loadSnapshot(pool, h.vault, silentLogger())).providers.get('gemini')?.key).toBeUndefined();
+      expect(await h.db.prisma.auditEvent.count({ where: { action: 'importProviderKey', actor: 'system' } })).toBe(1);
+    } finally {
+      await pool.end();
+    }
     await expectNoPlaintextAnywhere(responses);
   });
 
