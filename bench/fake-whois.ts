@@ -8,6 +8,10 @@ import path from 'node:path';
  * reads (test/support/fake-localapi.ts is the faithful one, for tests). Every caller address the
  * bench uses (127.0.0.1) is one tailnet user. Answers are prebuilt; Tailgate asks once per
  * connection.
+ *
+ * The bench runs it as a child process (`node dist/bench/fake-whois.js` with BENCH_SOCKET set), as
+ * tailscaled is one: hosted inside the load generator, its answers waited on the generator's busy
+ * event loop whenever 1,000 streams opened at once, and a whois could miss the gateway's 2 s timeout.
  */
 export interface FakeWhois {
   socketPath: string;
@@ -32,9 +36,9 @@ function whoisAnswer(ip: string, login: string): Buffer {
   }));
 }
 
-export async function startFakeWhois(users: Record<string, string> = { '127.0.0.1': BENCH_LOGIN }): Promise<FakeWhois> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tailgate-bench-localapi-'));
-  const socketPath = path.join(dir, 'tailscaled.sock');
+export async function startFakeWhois(users: Record<string, string> = { '127.0.0.1': BENCH_LOGIN }, socketAt?: string): Promise<FakeWhois> {
+  const dir = socketAt ? path.dirname(socketAt) : await fs.mkdtemp(path.join(os.tmpdir(), 'tailgate-bench-localapi-'));
+  const socketPath = socketAt ?? path.join(dir, 'tailscaled.sock');
   const answers = new Map(Object.entries(users).map(([ip, login]) => [ip, whoisAnswer(ip, login)]));
   let lookups = 0;
   const server = http.createServer((req, res) => {
@@ -64,4 +68,13 @@ export async function startFakeWhois(users: Record<string, string> = { '127.0.0.
       await fs.rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+if (require.main === module) {
+  const socketAt = process.env.BENCH_SOCKET;
+  if (!socketAt) throw new Error('BENCH_SOCKET is required');
+  void startFakeWhois(undefined, socketAt).then((whois) => {
+    process.stdout.write(`${JSON.stringify({ ready: true, port: 0 })}\n`);
+    process.on('SIGTERM', () => void whois.close().then(() => process.exit(0)));
+  });
 }

@@ -9,7 +9,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from '../core/db/embedde
 import { applyMigrations } from '../core/db/migrate';
 import { silentLogger } from '../core/logger';
 import { PROJECT_ROOT } from '../core/paths';
-import { BENCH_LOGIN, startFakeWhois, type FakeWhois } from './fake-whois';
+import { BENCH_LOGIN } from './fake-whois';
 import { wrkAvailable, type Call, type Loader } from './load';
 import {
   addedOver, computeRatios, evaluateChecks, renderMarkdown, spliceResults, TARGET_IDS, TARGET_LABELS,
@@ -169,8 +169,11 @@ async function main(): Promise<void> {
     cleanups.push(() => sim.stop());
     const simUrl = `http://127.0.0.1:${sim.port}`;
     const simControl = simulatorControl(simUrl);
-    const whois: FakeWhois = await startFakeWhois();
-    cleanups.push(() => whois.close());
+    const whoisDir = mkdtempSync(path.join(os.tmpdir(), 'tailgate-bench-localapi-'));
+    cleanups.push(() => rmSync(whoisDir, { recursive: true, force: true }));
+    const whoisSocket = path.join(whoisDir, 'tailscaled.sock');
+    const whois = await startReadyChild(path.join(distBench, 'fake-whois.js'), { BENCH_SOCKET: whoisSocket });
+    cleanups.push(() => whois.stop());
 
     const needsDatabase = settings.targets.some((t) => t === 'tailgate' || t === 'tailgateQuota') || settings.seedRows > 0;
     // One cluster, one database per Tailgate variant: the quota row must not leak into "Tailgate".
@@ -219,7 +222,7 @@ async function main(): Promise<void> {
     const startGateway = async (databaseUrl: string): Promise<ChildTarget> => {
       const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tailgate-bench-data-'));
       cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-      return startTailgate({ root: PROJECT_ROOT, databaseUrl, whoisSocket: whois.socketPath, simulatorUrl: simUrl, dataDir, admin: `user:${BENCH_LOGIN}`, masterKey, nodeArgs: tailgateNodeArgs });
+      return startTailgate({ root: PROJECT_ROOT, databaseUrl, whoisSocket, simulatorUrl: simUrl, dataDir, admin: `user:${BENCH_LOGIN}`, masterKey, nodeArgs: tailgateNodeArgs });
     };
     const callerHeaders = { ...CLIENT_HEADERS, authorization: 'Bearer caller-placeholder-not-a-key' };
 
