@@ -127,7 +127,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     }
     const error = upstreamFailure(err, this.plan.origin);
     if (!this.res.headersSent) {
-      writeGatewayError(this.res, this.plan.family, error);
+      writeGatewayError(this.res, this.plan.family, error, this.plan.requestId);
       this.finish({ status: error.status, errorClass: error.code });
       return;
     }
@@ -182,7 +182,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     if (isKeyRejection(this.status, body)) {
       // The caller sent no key; "invalid API key" would mislead them. Tell them who must act.
       const error = new GatewayError('upstream_auth_failed', `the provider rejected the gateway's key for this provider (HTTP ${this.status}); an administrator must rotate it`);
-      writeGatewayError(this.res, this.plan.family, error);
+      writeGatewayError(this.res, this.plan.family, error, this.plan.requestId);
       this.finish({ status: error.status, errorClass: error.code });
       return;
     }
@@ -241,7 +241,7 @@ function upstreamFailure(err: Error, origin: string): GatewayError {
   return new GatewayError('upstream_reset', `the connection to the provider at ${origin} failed (${code || err.message})`, { cause: err });
 }
 
-export function writeGatewayError(res: ServerResponse, family: WireFamily, error: GatewayError): void {
+export function writeGatewayError(res: ServerResponse, family: WireFamily, error: GatewayError, requestId?: string): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -251,6 +251,7 @@ export function writeGatewayError(res: ServerResponse, family: WireFamily, error
   // (tailgate doctor) should not have to match message text.
   const headers: Record<string, string> = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'x-tailgate-error': error.code, ...error.headers };
   if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
+  if (requestId !== undefined) headers['x-tailgate-request-id'] = requestId;
   res.writeHead(error.status, headers);
   res.end(body);
 }

@@ -60,18 +60,20 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
 
   return (req, res) => {
     const requestId = requestIds.create();
-    res.setHeader('x-tailgate-request-id', requestId);
     handle(req, res, requestId).catch((err: unknown) => {
       // Anything not already answered: an error in the caller's format, never a stack trace.
       const family = FAMILIES[familyFromPath(pathOf(req), req.headers)];
       const error = isGatewayError(err) ? err : new GatewayError('internal', `internal gateway error (request ${requestId})`);
       if (!isGatewayError(err)) deps.log.error({ requestId, err: err instanceof Error ? err.stack : String(err) }, 'unhandled error');
-      writeGatewayError(res, family, error);
+      writeGatewayError(res, family, error, requestId);
       if (error.headers?.connection === 'close') req.socket.end();
     });
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    // Every answer carries the request id. Model calls pass it in their one writeHead (proxy.ts):
+    // a header set beforehand would push Node's writeHead onto its slower merge path for every call.
+    const tagged = () => res.setHeader('x-tailgate-request-id', requestId);
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const pathname = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -79,12 +81,14 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
 
     if (pathname === '/' && (method === 'GET' || method === 'HEAD')) {
       // Claude Code probes the base URL (HEAD /, no credentials) before its first call.
+      tagged();
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       res.end(method === 'HEAD' ? undefined : 'tailgate: AI gateway for this tailnet. See /v1/models.\n');
       return;
     }
     if (pathname === '/healthz') {
       const report = await deps.health();
+      tagged();
       sendJson(res, report.ok ? 200 : 503, report);
       return;
     }
@@ -101,11 +105,13 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
 
     const extra = deps.extraRoutes && routeFor(deps.extraRoutes, pathname);
     if (extra) {
+      tagged();
       await extra(req, res, principal);
       return;
     }
     if (pathname === '/metrics' && deps.metricsOnMainListener && deps.metrics) {
       if (principal.role !== 'admin') throw new GatewayError('forbidden', '/metrics is for gateway administrators');
+      tagged();
       res.writeHead(200, { 'content-type': deps.metrics.contentType });
       res.end(await deps.metrics.render());
       return;
@@ -114,6 +120,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       const snapshot = deps.snapshot();
       const models = await catalog.listFor(principal, 'openai', snapshot);
       const quotas = await deps.admission.standing(principal);
+      tagged();
       sendJson(res, 200, {
         principal: principal.id, kind: principal.kind, login: principal.login ?? null, tags: principal.tags, node: principal.nodeName ?? null,
         role: principal.role, allowedModels: principal.allowedModels, models,
@@ -128,6 +135,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
     if (shape.isModelList) {
       const models = await catalog.listFor(principal, shape.family, deps.snapshot());
       const body = renderModelList(shape.family, models, (model) => deps.snapshot().routes.get(model)?.provider ?? providerForModel(model) ?? 'tailgate');
+      tagged();
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(body);
       return;

@@ -158,6 +158,28 @@ describe('bad input gets a clear error in the caller’s own format', () => {
     });
   });
 
+  it('every answer carries a fresh request id: successes, gateway errors, relayed provider errors and other routes', async () => {
+    const f = gw.fetchFrom(ALICE);
+    const chat = JSON.stringify({ model: 'gpt-5', messages: [{ role: 'user', content: 'hi' }] });
+    const answers: Array<[string, Response]> = [];
+    answers.push(['model call', await f(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: json, body: chat })]);
+    answers.push(['invalid JSON', await f(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: json, body: '{' })]);
+    gw.sim.failNext({ kind: 'status', status: 429 }, { provider: 'openai' });
+    answers.push(['provider 429', await f(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: json, body: chat })]);
+    gw.sim.failNext({ kind: 'reset-before-headers' }, { provider: 'openai' });
+    answers.push(['upstream reset', await f(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: json, body: chat })]);
+    answers.push(['no such endpoint', await f(`${gw.url}/v1/nope`)]);
+    answers.push(['HEAD /', await f(`${gw.url}/`, { method: 'HEAD' })]);
+    answers.push(['healthz', await f(`${gw.url}/healthz`)]);
+    answers.push(['models', await f(`${gw.url}/v1/models`)]);
+    answers.push(['whoami', await f(`${gw.url}/v1/tailgate/whoami`)]);
+    const ids = answers.map(([what, res]) => [what, res.status >= 100, res.headers.get('x-tailgate-request-id')] as const);
+    for (const [, res] of answers) await res.arrayBuffer().catch(() => undefined);
+    expect(ids.map(([what, , id]) => [what, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(id ?? '')])).toEqual(answers.map(([what]) => [what, true]));
+    expect(new Set(ids.map(([, , id]) => id)).size).toBe(answers.length);
+    expect(answers.map(([, res]) => res.status)).toEqual([200, 400, 429, 502, 404, 200, 200, 200, 200]);
+  });
+
   it('upstream reset mid-stream → the stream ends with the provider’s error event', async () => {
     gw.sim.failNext({ kind: 'reset-mid-stream', afterChunks: 2 }, { provider: 'anthropic' });
     const f = gw.fetchFrom(ALICE);
