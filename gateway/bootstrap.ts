@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import type { Config, ProviderName } from '../core/config';
+import { inTransaction } from '../core/db/transaction';
 import type { Logger } from '../core/logger';
 import { BUILTIN_PROVIDERS, normalizeProviderKey, type ImportOutcome } from '../core/provider-keys';
 import { lastFour, type KeyVault } from '../core/vault';
@@ -35,21 +36,10 @@ export async function ensureBuiltinProviders(pool: Pool, vault: KeyVault, config
 
 async function importKeyFromEnvironment(pool: Pool, vault: KeyVault, providerId: string, providerName: string, raw: string): Promise<ImportOutcome | 'active'> {
   const plaintext = normalizeProviderKey(raw);
-  const client = await pool.connect();
-  let failed = false;
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     await client.query('SELECT id FROM providers WHERE id = $1 FOR UPDATE', [providerId]);
-    const outcome = await importLocked(client, vault, providerId, providerName, plaintext);
-    await client.query('COMMIT');
-    return outcome;
-  } catch (err) {
-    failed = true;
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release(failed);
-  }
+    return importLocked(client, vault, providerId, providerName, plaintext);
+  });
 }
 
 async function importLocked(client: PoolClient, vault: KeyVault, providerId: string, providerName: string, plaintext: string): Promise<ImportOutcome | 'active'> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { inTransaction } from '../../core/db/transaction';
 import type { Logger } from '../../core/logger';
 import type { RequestRecord, Recorder } from './record';
 import type { Spool } from './spool';
@@ -189,14 +190,8 @@ export class Ledger implements Recorder {
     this.lastBackfillAttempt = Date.now();
   }
 
-  private async write(batch: RequestRecord[], kind: 'fresh' | 'replay'): Promise<void> {
-    const client = await this.options.pool.connect();
-    // A connection dropped while checked out emits 'error' on the client; unheard, it kills the process.
-    const onError = (err: Error) => this.markDown(err);
-    client.on('error', onError);
-    let failed = false;
-    try {
-      await client.query('BEGIN');
+  private write(batch: RequestRecord[], kind: 'fresh' | 'replay'): Promise<void> {
+    return inTransaction(this.options.pool, async (client) => {
       const sessions = await this.assignSessions(client, batch);
       let fresh = batch;
       if (kind === 'fresh') {
@@ -212,16 +207,7 @@ export class Ledger implements Recorder {
         await upsertPrincipals(client, fresh);
         await touchKeys(client, fresh);
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      failed = true;
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.off('error', onError);
-      // A connection that failed mid-transaction is discarded, not returned to the pool.
-      client.release(failed);
-    }
+    }, (err) => this.markDown(err));
   }
 
   /**
