@@ -149,18 +149,7 @@ export class QuotaEngine implements Admission {
         await lease.acquiring.catch(() => undefined);
         continue;
       }
-      lease.acquiring = (async () => {
-        // Settled use not yet written back would make the database's remaining budget look larger than it is.
-        if (!isZero(lease.pendingUsed)) await this.sync().catch(() => {});
-        return this.leaseFromDatabase(lease, short);
-      })();
-      const acquiring = lease.acquiring;
-      let grant: 'full' | 'partial' | 'exhausted';
-      try {
-        grant = await acquiring;
-      } finally {
-        if (lease.acquiring === acquiring) lease.acquiring = undefined;
-      }
+      const grant = await this.acquire(lease, short);
       if (grant === 'exhausted') break;
       // Tokens and cost: admit while any budget remains, reserving what there is.
       if (grant === 'partial') {
@@ -195,17 +184,25 @@ export class QuotaEngine implements Admission {
       || (quota.maxTokens !== null && free.tokens * 4n < lastGrant.tokens)
       || (quota.maxCostMicros !== null && free.cost * 4n < lastGrant.cost);
     if (!low) return;
+    this.acquire(lease, lease.lastWant).catch((err: unknown) => this.options.log.debug({ err: (err as Error).message }, 'background quota refill failed; admissions will retry'));
+  }
+
+  /**
+   * Starts the budget's one lease in flight: `lease.acquiring`, which admissions short of budget
+   * await, until it settles (cleared before any awaiting admission resumes).
+   */
+  private acquire(lease: Lease, short: Counters): Promise<'full' | 'partial' | 'exhausted'> {
     const acquiring = (async () => {
+      // Settled use not yet written back would make the database's remaining budget look larger than it is.
       if (!isZero(lease.pendingUsed)) await this.sync().catch(() => {});
-      return this.leaseFromDatabase(lease, lease.lastWant);
+      return this.leaseFromDatabase(lease, short);
     })();
     lease.acquiring = acquiring;
-    acquiring.then(
-      () => undefined,
-      (err: unknown) => this.options.log.debug({ err: (err as Error).message }, 'background quota refill failed; admissions will retry'),
-    ).finally(() => {
+    const clear = () => {
       if (lease.acquiring === acquiring) lease.acquiring = undefined;
-    });
+    };
+    acquiring.then(clear, clear);
+    return acquiring;
   }
 
   /** Leases at least `short` (more when far from the limit) under a row lock; 'partial' when only part of it remains. */
