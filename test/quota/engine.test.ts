@@ -27,40 +27,109 @@ describe('quota engine leasing', () => {
     return entry;
   }
 
-  /** A pool whose connections take `delayMs` to hand out: every lease transaction is that slow. */
-  function slowPool(delayMs: number): { pool: Pool; leases: () => number } {
+  /**
+   * A pool whose lease transactions wait at a gate the test opens, so "did this admission wait for
+   * the database?" is a fact of the run, not a wall-clock guess (a timed version flaked in CI).
+   */
+  function gatedPool() {
     let leases = 0;
+    let held = false;
+    const atGate: Array<() => void> = [];
+    const ended: Array<() => void> = [];
+    const writesInFlight = new Set<Promise<unknown>>();
     // The engine leases through connect() (a transaction) and writes settled use back through query().
-    const slow = {
+    const gated = {
       connect: async () => {
         leases++;
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-        return pool.connect();
+        if (held) await new Promise<void>((resolve) => atGate.push(resolve));
+        const client = await pool.connect();
+        const release = client.release.bind(client);
+        client.release = (err?: Error | boolean) => {
+          release(err);
+          ended.splice(0).forEach((resolve) => resolve());
+        };
+        return client;
       },
-      query: pool.query.bind(pool),
+      query: (...args: Parameters<Pool['query']>) => {
+        const write = (pool.query as (...a: unknown[]) => Promise<unknown>)(...args);
+        writesInFlight.add(write);
+        void write.finally(() => writesInFlight.delete(write)).catch(() => undefined);
+        return write;
+      },
     } as unknown as Pool;
-    return { pool: slow, leases: () => leases };
+    return {
+      pool: gated,
+      /** Waits out write-backs in flight, so a refill queued behind one has reached the gate. */
+      writesDone: async () => {
+        while (writesInFlight.size > 0) {
+          await Promise.allSettled([...writesInFlight]);
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      },
+      leases: () => leases,
+      hold: (on: boolean) => { held = on; },
+      waitingAtGate: () => atGate.length,
+      /** Lets the held lease through and resolves when its transaction has ended. */
+      open: async () => {
+        if (atGate.length === 0) return;
+        const done = new Promise<void>((resolve) => ended.push(resolve));
+        atGate.splice(0).forEach((resolve) => resolve());
+        return done;
+      },
+    };
+  }
+
+  /** True when the promise settles before the event loop's next turn, i.e. without waiting on I/O. */
+  async function settlesWithoutIo(promise: Promise<unknown>): Promise<boolean> {
+    let settled = false;
+    promise.then(() => { settled = true; }, () => { settled = true; });
+    await new Promise((resolve) => setImmediate(resolve));
+    return settled;
   }
 
   it('far from the limit, the next slice is leased in the background: only the first admission waits for the database', async () => {
     const entry = await quota(1_000_000);
     const snapshot: Snapshot = { ...emptySnapshot(), quotas: [entry] };
-    const slow = slowPool(40);
-    const engine = new QuotaEngine({ pool: slow.pool, snapshot: () => snapshot, log: silentLogger(), syncMs: 60_000 });
+    const gate = gatedPool();
+    const engine = new QuotaEngine({ pool: gate.pool, snapshot: () => snapshot, log: silentLogger(), syncMs: 60_000 });
+    const request = { principal: alice, model: 'gpt-5', estimateTokens: 10, estimateCostMicros: 0n };
     try {
-      const waits: number[] = [];
-      for (let i = 0; i < 2000; i++) {
-        const started = performance.now();
-        const ticket = await engine.admit({ principal: alice, model: 'gpt-5', estimateTokens: 10, estimateCostMicros: 0n });
-        waits.push(performance.now() - started);
-        ticket.settle({ tokens: 10, costMicros: null });
-        // Let a background lease progress, as real traffic's gaps between requests would.
-        if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      (await engine.admit(request)).settle({ tokens: 10, costMicros: null });
+      expect(gate.leases()).toBe(1);
+      gate.hold(true);
+      let waited = 0;
+      let admittedWhileLeaseHeld = 0;
+      let heldFor = 0;
+      for (let i = 1; i < 2000; i++) {
+        const admission = engine.admit(request);
+        if (!(await settlesWithoutIo(admission))) {
+          // It is waiting for a lease: let that one (and any after it) through so the run can go on.
+          waited++;
+          gate.hold(false);
+          await gate.open();
+          await admission;
+          gate.hold(true);
+        }
+        (await admission).settle({ tokens: 10, costMicros: null });
+        // A background lease first writes settled use back (not what is under test), then leases.
+        await gate.writesDone();
+        if (gate.waitingAtGate() > 0) {
+          admittedWhileLeaseHeld++;
+          // Hold each background lease for 100 admissions (a quarter of a 500-request slice is 125).
+          if (++heldFor === 100) {
+            heldFor = 0;
+            await gate.open();
+          }
+        }
       }
-      // 2,000 admissions need at least four 500-request slices; all but the first came in the background.
-      expect(slow.leases()).toBeGreaterThanOrEqual(4);
-      expect(waits.filter((ms) => ms >= 30).length).toBe(1);
+      // 2,000 admissions need at least four 500-request slices; every one after the first was
+      // leased while admissions went on from the slice in hand.
+      expect(waited).toBe(0);
+      expect(gate.leases()).toBeGreaterThanOrEqual(4);
+      expect(admittedWhileLeaseHeld).toBeGreaterThanOrEqual(100 * (gate.leases() - 2));
     } finally {
+      gate.hold(false);
+      await gate.open();
       await engine.stop();
     }
     const row = (await pool.query<{ requests: number; leased_requests: number }>('SELECT requests, leased_requests FROM quota_usage WHERE quota_id = $1', [entry.id])).rows[0];
