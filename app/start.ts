@@ -38,6 +38,8 @@ export interface ControlPlaneDeps {
   vault: KeyVault;
   log: Logger;
   admission: Admission;
+  /** The process clock (injected in tests), so the admin API reads the quota window admission writes. */
+  now?: () => Date;
 }
 
 export interface StartOptions {
@@ -135,7 +137,7 @@ export async function startTailgate(options: StartOptions): Promise<RunningTailg
       metrics.gauge('tailgate_export_lag_seconds', 'Age in seconds of the oldest record not yet exported to S3 (0: all exported)', () => exporter.lagSeconds);
     }
 
-    const controlPlane = options.controlPlane ? await options.controlPlane({ prisma, vault, log, admission }) : undefined;
+    const controlPlane = options.controlPlane ? await options.controlPlane({ prisma, vault, log, admission, now: options.now }) : undefined;
     if (controlPlane) cleanups.push(() => controlPlane.stop());
 
     const dispatchers = new Map<string, Dispatcher>();
