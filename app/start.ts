@@ -15,8 +15,8 @@ import { KeyVault, resolveMasterKey } from '../core/vault';
 import { ensureBuiltinProviders } from '../gateway/bootstrap';
 import { devIdentifier, tailscaleIdentifier, type Identifier } from '../gateway/identity/identify';
 import { LocalApiClient } from '../gateway/identity/localapi';
-import { Ledger } from '../gateway/ledger/ledger';
 import { Spool } from '../gateway/ledger/spool';
+import { LedgerThread } from '../gateway/ledger/thread';
 import { GatewayMetrics } from '../gateway/metrics';
 import { unlimitedAdmission, type Admission } from '../gateway/quota/admission';
 import { createGatewayHandler, createHttpServer, type ExtraRoute } from '../gateway/server';
@@ -54,7 +54,7 @@ export interface StartOptions {
 export interface RunningTailgate {
   url: string;
   server: http.Server;
-  ledger: Ledger;
+  ledger: LedgerThread;
   snapshot: SnapshotStore;
   prisma: Prisma;
   databaseUrl: string;
@@ -107,7 +107,7 @@ export async function startTailgate(options: StartOptions): Promise<RunningTailg
     cleanups.push(() => snapshot.stop());
 
     const spool = new Spool(path.join(config.dataDir, 'spool'));
-    const ledger = new Ledger({ pool: pgPool, spool, log, sessionIdleMs: config.sessionIdleMs });
+    const ledger = new LedgerThread({ databaseUrl: db.url, spool, log, sessionIdleMs: config.sessionIdleMs });
     ledger.start();
     cleanups.push(() => ledger.stop());
 

@@ -9,7 +9,7 @@ import { startChildGateway, type ChildGateway } from './support/child-gateway';
 /** The gateway as `npm start` runs it: embedded PostgreSQL, the data dir, signals, and bad start-up input. */
 function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['-r', path.join(PROJECT_ROOT, 'test/support/ts-register.js'), path.join(PROJECT_ROOT, 'app/main.ts')], {
+    const child = spawn(process.execPath, ['-r', path.join(PROJECT_ROOT, 'scripts/ts-register.js'), path.join(PROJECT_ROOT, 'app/main.ts')], {
       cwd: PROJECT_ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

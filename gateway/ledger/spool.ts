@@ -9,7 +9,7 @@ import type { RequestRecord } from './record';
 export class Spool {
   private seq = 0;
 
-  constructor(private readonly dir: string) {
+  constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 

@@ -12,7 +12,7 @@ import { ProviderSimulator } from '../support/simulator';
 import { runTailgate } from './helpers';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const RUN_TS = path.join(__dirname, '..', 'support', 'ts-register.js');
+const RUN_TS = path.join(__dirname, '..', '..', 'scripts', 'ts-register.js');
 
 /** What bin/tailgate.js does, on the TypeScript sources. */
 const TAILGATE_BIN = `require(${JSON.stringify(path.join(ROOT, 'cli', 'main'))}).main(process.argv.slice(1)).then((code) => { process.exitCode = code; })`;

@@ -14,7 +14,7 @@ export interface ChildGateway {
 }
 
 export async function startChildGateway(env: Record<string, string>, timeoutMs = 20_000): Promise<ChildGateway> {
-  const child = spawn(process.execPath, ['-r', path.join(PROJECT_ROOT, 'test/support/ts-register.js'), path.join(PROJECT_ROOT, 'app/main.ts')], {
+  const child = spawn(process.execPath, ['-r', path.join(PROJECT_ROOT, 'scripts/ts-register.js'), path.join(PROJECT_ROOT, 'app/main.ts')], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', ...env, TAILGATE_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
-// Lets a child `node` process run the TypeScript sources directly (swc, with decorator metadata),
-// so tests can start a real gateway process and kill -9 it without a build step.
+// Lets node run the TypeScript sources directly (swc, with decorator metadata): child processes in
+// tests (a real gateway to kill -9, without a build step), and the ledger thread when the gateway
+// itself runs from sources.
 'use strict';
 const { readFileSync } = require('node:fs');
 const { transformSync } = require('@swc/core');

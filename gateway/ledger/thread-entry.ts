@@ -1,0 +1,54 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { Pool } from 'pg';
+import { createLogger } from '../../core/logger';
+import { Ledger } from './ledger';
+import { Spool } from './spool';
+import type { FromWriter, LedgerThreadData, ToWriter, WriterStats } from './thread';
+
+/** The ledger's writer thread (started by LedgerThread): one Ledger with its own pool and spool. */
+const port = parentPort;
+if (!port) throw new Error('thread-entry runs as the ledger thread, started by LedgerThread');
+const data = workerData as LedgerThreadData;
+const send = (message: FromWriter): void => port.postMessage(message);
+
+const log = createLogger(data.logLevel, { write: (line: string) => send({ type: 'log', line }) });
+// One connection writes batches; a second lets a spool replay or a health probe not wait for it.
+const pool = new Pool({ connectionString: data.databaseUrl, max: 2, connectionTimeoutMillis: 2000, statement_timeout: 10_000 });
+pool.on('error', (err) => log.warn({ err: err.message }, 'idle ledger Postgres connection failed'));
+const ledger = new Ledger({ pool, spool: new Spool(data.spoolDir), log, sessionIdleMs: data.sessionIdleMs });
+
+let last: WriterStats = { queueDepth: -1, committed: -1, spooled: -1 };
+function sendStats(): void {
+  const now: WriterStats = { queueDepth: ledger.queueDepth, committed: ledger.committed, spooled: ledger.spooled };
+  if (now.queueDepth === last.queueDepth && now.committed === last.committed && now.spooled === last.spooled) return;
+  last = now;
+  send({ type: 'stats', ...now });
+}
+const statsTimer = setInterval(sendStats, data.statsMs);
+
+port.on('message', (message: ToWriter) => {
+  switch (message.type) {
+    case 'records':
+      for (const record of message.records) ledger.record(record);
+      return;
+    case 'flush':
+      void ledger.flush().finally(() => {
+        sendStats();
+        send({ type: 'flushed', id: message.id });
+      });
+      return;
+    case 'stop':
+      clearInterval(statsTimer);
+      void (async () => {
+        await ledger.stop();
+        await pool.end().catch(() => {});
+        sendStats();
+        send({ type: 'stopped' });
+        port.close();
+      })();
+      return;
+  }
+});
+
+ledger.start();
+sendStats();

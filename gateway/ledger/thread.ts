@@ -1,0 +1,228 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../core/logger';
+import type { RequestRecord, Recorder } from './record';
+import type { Spool } from './spool';
+
+/**
+ * The ledger on a thread of its own. Writing a batch (COPY text, session assignment, rollups, the
+ * PostgreSQL protocol, and on a stall the spool's fsync) cost the event loop ~11 µs per proxied
+ * request in bench/ and held it for milliseconds per batch. Here the hot path only queues the
+ * record; each event-loop turn's records go to the writer thread in one message, where the same
+ * Ledger (ledger.ts) writes, spools and replays them. A writer thread that dies is started again,
+ * and while none is running, records go to the spool from here rather than pile up in memory.
+ */
+export interface LedgerThreadOptions {
+  databaseUrl: string;
+  spool: Spool;
+  sessionIdleMs: number;
+  log: Logger;
+}
+
+/** What the writer thread is started with (it opens its own pool and spool from these). */
+export interface LedgerThreadData {
+  databaseUrl: string;
+  spoolDir: string;
+  sessionIdleMs: number;
+  logLevel: string;
+  statsMs: number;
+}
+
+export type ToWriter =
+  | { type: 'records'; records: RequestRecord[] }
+  | { type: 'flush'; id: number }
+  | { type: 'stop' };
+
+export interface WriterStats {
+  queueDepth: number;
+  committed: number;
+  spooled: number;
+}
+
+export type FromWriter =
+  | ({ type: 'stats' } & WriterStats)
+  | { type: 'flushed'; id: number }
+  | { type: 'stopped' }
+  | { type: 'log'; line: string };
+
+/** Records held here while no writer thread runs, before they go to the spool instead. */
+const HELD_WITHOUT_WRITER = 5_000;
+const STOP_TIMEOUT_MS = 15_000;
+const PINO_LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+export class LedgerThread implements Recorder {
+  private worker?: Worker;
+  private pending: RequestRecord[] = [];
+  private postScheduled = false;
+  private stats: WriterStats = { queueDepth: 0, committed: 0, spooled: 0 };
+  private readonly flushes = new Map<number, () => void>();
+  private nextFlushId = 0;
+  private stopping = false;
+  private stopped?: () => void;
+  private restartTimer?: NodeJS.Timeout;
+  private failures = 0;
+
+  constructor(private readonly options: LedgerThreadOptions) {}
+
+  /** Records not yet committed: held here, and queued in the writer thread. */
+  get queueDepth(): number {
+    return this.pending.length + this.stats.queueDepth;
+  }
+
+  get committed(): number {
+    return this.stats.committed;
+  }
+
+  get spooled(): number {
+    return this.stats.spooled;
+  }
+
+  start(): void {
+    this.spawn();
+  }
+
+  record(record: RequestRecord): void {
+    this.pending.push(record);
+    if (!this.postScheduled) {
+      this.postScheduled = true;
+      setImmediate(this.post);
+    }
+  }
+
+  /** Resolves once everything recorded so far has been written (or spooled) by the writer thread. */
+  flush(): Promise<void> {
+    this.post();
+    const worker = this.worker;
+    if (!worker) return Promise.resolve();
+    const id = this.nextFlushId++;
+    return new Promise<void>((resolve) => {
+      this.flushes.set(id, resolve);
+      worker.postMessage({ type: 'flush', id } satisfies ToWriter);
+    });
+  }
+
+  /** Hands over what is held, lets the writer finish (commit or spool), then ends the thread. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.post();
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    if (!worker) {
+      this.spoolHeld();
+      return;
+    }
+    const done = new Promise<void>((resolve) => {
+      this.stopped = resolve;
+    });
+    worker.postMessage({ type: 'stop' } satisfies ToWriter);
+    const timeout = setTimeout(() => {
+      this.options.log.error({ queued: this.stats.queueDepth }, 'ledger thread did not stop in time; ending it (records it still held are lost)');
+      void worker.terminate();
+    }, STOP_TIMEOUT_MS);
+    await done;
+    clearTimeout(timeout);
+  }
+
+  private readonly post = (): void => {
+    this.postScheduled = false;
+    if (this.pending.length === 0) return;
+    if (!this.worker) {
+      if (this.stopping || this.pending.length >= HELD_WITHOUT_WRITER) this.spoolHeld();
+      return;
+    }
+    const records = this.pending;
+    this.pending = [];
+    try {
+      this.worker.postMessage({ type: 'records', records } satisfies ToWriter);
+    } catch (err) {
+      // Only a record that cannot be cloned lands here; keep the batch on disk rather than drop it.
+      this.options.log.error({ err: (err as Error).message, records: records.length }, 'ledger thread refused records; spooling them');
+      this.pending = records;
+      this.spoolHeld();
+    }
+  };
+
+  private spoolHeld(): void {
+    if (this.pending.length === 0) return;
+    try {
+      this.options.spool.write(this.pending);
+      this.options.log.warn({ records: this.pending.length }, 'no ledger thread running; records spooled for replay');
+      this.pending = [];
+    } catch (err) {
+      this.options.log.error({ err: (err as Error).message, records: this.pending.length }, 'ledger spool write failed; records held in memory');
+    }
+  }
+
+  private spawn(): void {
+    const { log } = this.options;
+    // From the TypeScript sources (tests, dev) the thread needs the same swc hook as the process.
+    const fromSources = path.extname(__filename) === '.ts';
+    const data: LedgerThreadData = {
+      databaseUrl: this.options.databaseUrl,
+      spoolDir: this.options.spool.dir,
+      sessionIdleMs: this.options.sessionIdleMs,
+      logLevel: log.level,
+      statsMs: 250,
+    };
+    const worker = new Worker(path.join(__dirname, `thread-entry${fromSources ? '.ts' : '.js'}`), {
+      workerData: data,
+      execArgv: fromSources ? ['--require', path.join(__dirname, '..', '..', 'scripts', 'ts-register.js')] : [],
+    });
+    // The process lives as long as its listeners; stop() ends the thread in an orderly way.
+    worker.unref();
+    worker.on('message', (message: FromWriter) => this.onMessage(message));
+    worker.on('error', (err) => log.error({ err: err.stack ?? err.message }, 'ledger thread failed'));
+    worker.on('exit', (code) => this.onExit(worker, code));
+    this.worker = worker;
+    this.post();
+  }
+
+  private onMessage(message: FromWriter): void {
+    switch (message.type) {
+      case 'stats':
+        this.stats = { queueDepth: message.queueDepth, committed: message.committed, spooled: message.spooled };
+        this.failures = 0;
+        return;
+      case 'flushed':
+        this.flushes.get(message.id)?.();
+        this.flushes.delete(message.id);
+        return;
+      case 'stopped':
+        return;
+      case 'log':
+        this.relayLog(message.line);
+        return;
+    }
+  }
+
+  /** The writer's log lines go out through this process's logger: one stream, one redaction list. */
+  private relayLog(line: string): void {
+    try {
+      const { level, msg, time: _time, svc: _svc, pid: _pid, hostname: _hostname, ...fields } = JSON.parse(line) as Record<string, unknown>;
+      const method = PINO_LEVELS[level as number] ?? 'info';
+      this.options.log[method]({ ...fields, thread: 'ledger' }, typeof msg === 'string' ? msg : 'ledger thread');
+    } catch {
+      this.options.log.warn({ thread: 'ledger' }, 'unreadable log line from the ledger thread');
+    }
+  }
+
+  private onExit(worker: Worker, code: number): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    for (const resolve of this.flushes.values()) resolve();
+    this.flushes.clear();
+    if (this.stopping) {
+      this.spoolHeld();
+      this.stopped?.();
+      return;
+    }
+    // Records the thread held in memory are gone; what it had spooled is replayed by the next one.
+    this.failures++;
+    const delayMs = Math.min(30_000, 100 * 2 ** Math.min(this.failures - 1, 9));
+    this.options.log.error({ code, queued: this.stats.queueDepth, restartInMs: delayMs }, 'ledger thread exited unexpectedly; starting a new one');
+    this.stats = { ...this.stats, queueDepth: 0 };
+    this.restartTimer = setTimeout(() => this.spawn(), delayMs);
+    this.restartTimer.unref();
+  }
+}
