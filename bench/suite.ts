@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { closedLoop, holdStreams, openLoop, saturate, streamProbe, type Call, type LatencyResult, type Loader, type SaturationResult, type StreamResult } from './load';
 import type { StreamShape } from './simulator';
-import { round1, round3, type LatencySummary } from './stats';
+import { pooledSummary, round1, round3, type LatencySummary } from './stats';
 import { cpuSeconds, rssMb } from './targets';
 
 /**
@@ -145,6 +145,8 @@ const median = (values: number[]): number => {
 
 /** Percentiles: the median over rounds of each round's percentile (one bad moment on a shared machine moves one round); counts add up. */
 export function combineSummaries(list: LatencySummary[]): LatencySummary {
+  const pooled = pooledSummary(list);
+  if (pooled) return pooled;
   const count = list.reduce((sum, s) => sum + s.count, 0);
   return {
     count,
