@@ -167,7 +167,8 @@ export class LedgerThread implements Recorder {
     };
     const worker = new Worker(path.join(__dirname, `thread-entry${fromSources ? '.ts' : '.js'}`), {
       workerData: data,
-      execArgv: fromSources ? ['--require', path.join(__dirname, '..', '..', 'scripts', 'ts-register.js')] : [],
+      // Inherits the process's flags (heap limits, --cpu-prof), as a worker does by default.
+      execArgv: fromSources ? [...process.execArgv, '--require', path.join(__dirname, '..', '..', 'scripts', 'ts-register.js')] : undefined,
     });
     // The process lives as long as its listeners; stop() ends the thread in an orderly way.
     worker.unref();
