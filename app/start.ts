@@ -168,6 +168,7 @@ export async function startTailgate(options: StartOptions): Promise<RunningTailg
       checks.identity = localApi ? await localApi.ping() : 'dev';
       checks.snapshot = snapshot.current.loadedAt.getTime() > 0;
       checks.ledgerSpooled = String(ledger.spooled);
+      checks.ledgerThread = ledger.running;
       return { ok: checks.database === true && checks.identity !== false, checks };
     };
 

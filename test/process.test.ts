@@ -35,7 +35,7 @@ describe('gateway process', () => {
   it('starts an embedded PostgreSQL in the data dir, refuses a second gateway on it, stops cleanly, keeps data', async () => {
     first = await startChildGateway(env(), 60_000);
     const health = (await (await fetch(`${first.url}/healthz`)).json()) as { ok: boolean; checks: Record<string, unknown> };
-    expect(health).toMatchObject({ ok: true, checks: { database: true, identity: 'dev' } });
+    expect(health).toMatchObject({ ok: true, checks: { database: true, identity: 'dev', ledgerThread: true } });
     expect(first.output.join('')).toContain('DEV IDENTITY MODE');
 
     const second = await runToExit(env());

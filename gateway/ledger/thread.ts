@@ -77,6 +77,11 @@ export class LedgerThread implements Recorder {
     return this.stats.spooled;
   }
 
+  /** False while the writer thread is down and being restarted (records are spooled meanwhile). */
+  get running(): boolean {
+    return this.worker !== undefined;
+  }
+
   start(): void {
     this.spawn();
   }
@@ -115,6 +120,8 @@ export class LedgerThread implements Recorder {
     const done = new Promise<void>((resolve) => {
       this.stopped = resolve;
     });
+    // Until the writer has committed or spooled what it holds, the process must not exit under it.
+    worker.ref();
     worker.postMessage({ type: 'stop' } satisfies ToWriter);
     const timeout = setTimeout(() => {
       this.options.log.error({ queued: this.stats.queueDepth }, 'ledger thread did not stop in time; ending it (records it still held are lost)');

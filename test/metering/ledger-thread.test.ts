@@ -79,9 +79,12 @@ describe('ledger thread', () => {
       await thread.flush();
       const worker = (thread as unknown as { worker: Worker }).worker;
       await worker.terminate();
+      // terminate() settles after the 'exit' handlers ran, and the restart waits 100 ms.
+      expect(thread.running).toBe(false);
       const during = [record('user:crash@example.com'), record('user:crash@example.com')];
       for (const r of during) thread.record(r);
       await eventually(async () => expect(await rowsFor('user:crash@example.com')).toHaveLength(3), 10_000);
+      expect(thread.running).toBe(true);
       expect(lines.some((l) => l.msg === 'ledger thread exited unexpectedly; starting a new one' && l.level === 50)).toBe(true);
     } finally {
       await thread.stop();
