@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { RequestRecord } from './record';
 
 /**
@@ -14,7 +15,8 @@ export class Spool {
   }
 
   write(records: readonly RequestRecord[]): void {
-    const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${String(this.seq++).padStart(8, '0')}.jsonl`;
+    // The thread id too: the ledger thread and, while it is down, the main thread spool to one folder.
+    const name = `${Date.now().toString().padStart(15, '0')}-${process.pid}-${threadId}-${String(this.seq++).padStart(8, '0')}.jsonl`;
     const tmp = path.join(this.dir, `.${name}.tmp`);
     const fd = openSync(tmp, 'w', 0o600);
     try {

@@ -6,7 +6,7 @@ import type { Spool } from './spool';
 
 /**
  * The ledger on a thread of its own. Writing a batch (COPY text, session assignment, rollups, the
- * PostgreSQL protocol, and on a stall the spool's fsync) cost the event loop ~11 µs per proxied
+ * PostgreSQL protocol, and on a stall the spool's fsync) cost the event loop ~10 µs per proxied
  * request in bench/ and held it for milliseconds per batch. Here the hot path only queues the
  * record; each event-loop turn's records go to the writer thread in one message, where the same
  * Ledger (ledger.ts) writes, spools and replays them. A writer thread that dies is started again,
