@@ -58,6 +58,7 @@ export class LedgerThread implements Recorder {
   private readonly flushes = new Map<number, () => void>();
   private nextFlushId = 0;
   private stopping = false;
+  private stoppingDone?: Promise<void>;
   private stopped?: () => void;
   private restartTimer?: NodeJS.Timeout;
   private failures = 0;
@@ -107,8 +108,12 @@ export class LedgerThread implements Recorder {
   }
 
   /** Hands over what is held, lets the writer finish (commit or spool), then ends the thread. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  stop(): Promise<void> {
+    this.stoppingDone ??= this.shutDown();
+    return this.stoppingDone;
+  }
+
+  private async shutDown(): Promise<void> {
     this.post();
     this.stopping = true;
     clearTimeout(this.restartTimer);
