@@ -9,7 +9,6 @@ import { createPrisma, type Prisma } from '../core/db/client';
 import { openDatabase, type DatabaseHandle } from '../core/db/database';
 import { isWritableDir } from '../core/db/embedded';
 import { applyMigrations } from '../core/db/migrate';
-import { RecordExporter } from '../core/export';
 import type { Logger } from '../core/logger';
 import { KeyVault, resolveMasterKey } from '../core/vault';
 import { ensureBuiltinProviders } from '../gateway/bootstrap';
@@ -131,6 +130,9 @@ export async function startTailgate(options: StartOptions): Promise<RunningTailg
     metrics.gauge('tailgate_ledger_spool_bytes', 'Bytes of records spooled to disk', () => spool.bytes());
 
     if (config.export) {
+      // Loaded only when export is configured: a gateway without it never runs the AWS SDK it pulls in.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { RecordExporter } = require('../core/export/exporter') as typeof import('../core/export/exporter');
       const exporter = new RecordExporter({ pool: pgPool, config: config.export, log });
       exporter.start();
       cleanups.push(() => exporter.stop());

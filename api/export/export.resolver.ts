@@ -1,5 +1,5 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import { readExportStatus, type SqlQuery } from '../../core/export';
+import { readExportStatus, type SqlQuery } from '../../core/export/status';
 import { requireAdmin } from '../auth';
 import type { ApiContext } from '../context';
 import { ExportKind, ExportStatus } from './export.type';
