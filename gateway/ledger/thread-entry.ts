@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Pool } from 'pg';
 import { createLogger } from '../../core/logger';
@@ -6,6 +7,22 @@ import { Spool } from './spool';
 import type { FromWriter, LedgerThreadData, ToWriter, WriterStats } from './thread';
 
 /** The ledger's writer thread (started by LedgerThread): one Ledger with its own pool and spool. */
+/**
+ * The request path comes first. On Linux a nice value belongs to one thread, so this lowers the
+ * writer alone; when the cores are busy it waits a little and writes larger batches (bench lab, 8,000
+ * req/s on 2 shared cores: p99 2.9–3.4 ms against 3.7–4.0 at equal priority, throughput unchanged,
+ * and the ledger kept up with 20k req/s of saturation, nothing spooled). Elsewhere the call would
+ * lower the whole process, so it is Linux only.
+ */
+const WRITER_NICE = 10;
+if (process.platform === 'linux') {
+  try {
+    os.setPriority(WRITER_NICE);
+  } catch {
+    // Not permitted here (raising a nice value always is on Linux): run at the process's priority.
+  }
+}
+
 const port = parentPort;
 if (!port) throw new Error('thread-entry runs as the ledger thread, started by LedgerThread');
 const data = workerData as LedgerThreadData;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -57,6 +57,22 @@ describe('ledger thread', () => {
     expect(rows.map((r) => r.id)).toEqual(sent.map((r) => r.id));
     expect(rows[0]).toMatchObject({ costMicros: 1_234_567_890_123n, toolCalls: 2, inputTokens: 10n });
     expect(rows[0].at.getTime()).toBe(sent[0].at.getTime());
+  });
+
+  const linuxOnly = process.platform === 'linux' ? it : it.skip;
+  linuxOnly('runs the writer at a lower priority than the request path (nice 10, that thread only)', async () => {
+    const niceOfThreads = () => readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
+    expect(niceOfThreads()).not.toContain(10);
+    const { log } = logCapture();
+    const thread = new LedgerThread({ databaseUrl: db.url, spool: new Spool(path.join(dir, 'nice')), log, sessionIdleMs: 60_000 });
+    thread.start();
+    try {
+      await thread.flush();
+      expect(niceOfThreads().filter((nice) => nice === 10)).toHaveLength(1);
+      expect(niceOfThreads()[0]).toBe(0); // the main thread keeps its priority
+    } finally {
+      await thread.stop();
+    }
   });
 
   it('stop() writes what was recorded just before it', async () => {
