@@ -61,8 +61,9 @@ const SAMPLES = new WeakMap<LatencySummary, Samples>();
 /**
  * Percentiles over every request of all the rounds, or null when a summary's samples are unknown.
  * A percentile per round and then the median of those lets chance decide a p99: a round lasts
- * ~1.7 s, and whether one of a process's major GC pauses (~10 ms, every ~8 s under load) lands in
- * it moved Tailgate's 64-connection p99 between 3 and 18 ms from round to round.
+ * ~1.7 s, and whether a stall of the gateway's event loop (a mark-compact GC, or a few ms waiting for
+ * a core on a shared machine) lands in it moved Tailgate's 64-connection p99 between 3 and 18 ms
+ * from round to round.
  */
 export function pooledSummary(list: readonly LatencySummary[]): LatencySummary | null {
   const sets = list.map((summary) => SAMPLES.get(summary));
