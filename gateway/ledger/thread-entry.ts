@@ -6,7 +6,8 @@ import { Ledger } from './ledger';
 import { Spool } from './spool';
 import type { FromWriter, LedgerThreadData, ToWriter, WriterStats } from './thread';
 
-/** The ledger's writer thread (started by LedgerThread): one Ledger with its own pool and spool. */
+// The ledger's writer thread (started by LedgerThread): one Ledger with its own pool and spool.
+
 /**
  * The request path comes first. On Linux a nice value belongs to one thread, so this lowers the
  * writer alone; when the cores are busy it waits a little and writes larger batches (bench lab, 8,000
@@ -29,8 +30,8 @@ const data = workerData as LedgerThreadData;
 const send = (message: FromWriter): void => port.postMessage(message);
 
 const log = createLogger(data.logLevel, { write: (line: string) => send({ type: 'log', line }) });
-// One connection writes batches; a second lets a spool replay or a health probe not wait for it.
-const pool = new Pool({ connectionString: data.databaseUrl, max: 2, connectionTimeoutMillis: 2000, statement_timeout: 10_000 });
+// The Ledger writes one batch (or replays one spool file) at a time: one connection is all it uses.
+const pool = new Pool({ connectionString: data.databaseUrl, max: 1, connectionTimeoutMillis: 2000, statement_timeout: 10_000 });
 pool.on('error', (err) => log.warn({ err: err.message }, 'idle ledger Postgres connection failed'));
 const ledger = new Ledger({ pool, spool: new Spool(data.spoolDir), log, sessionIdleMs: data.sessionIdleMs });
 
