@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { closedLoop, holdStreams, openLoop, saturate, streamProbe, type Call, type LatencyResult, type Loader, type SaturationResult, type StreamResult } from './load';
 import type { StreamShape } from './simulator';
-import { pooledSummary, round1, round3, type LatencySummary } from './stats';
+import { pooledSummary, round1 } from './stats';
 import { cpuSeconds, rssMb } from './targets';
 
 /**
@@ -143,21 +143,6 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
 };
 
-/** Percentiles: the median over rounds of each round's percentile (one bad moment on a shared machine moves one round); counts add up. */
-export function combineSummaries(list: LatencySummary[]): LatencySummary {
-  const pooled = pooledSummary(list);
-  if (pooled) return pooled;
-  const count = list.reduce((sum, s) => sum + s.count, 0);
-  return {
-    count,
-    p50: round3(median(list.map((s) => s.p50))),
-    p90: round3(median(list.map((s) => s.p90))),
-    p99: round3(median(list.map((s) => s.p99))),
-    max: round3(Math.max(...list.map((s) => s.max))),
-    mean: round3(count > 0 ? list.reduce((sum, s) => sum + s.mean * s.count, 0) / count : Number.NaN),
-  };
-}
-
 export function combineLatencyRounds(rounds: LatencyRound[]): LatencyRound {
   const latency: Record<string, LatencyResult> = {};
   for (const key of Object.keys(rounds[0].latency)) {
@@ -172,7 +157,7 @@ export function combineLatencyRounds(rounds: LatencyRound[]): LatencyRound {
       completed,
       errors: list.reduce((sum, r) => sum + r.errors, 0),
       unanswered: list.reduce((sum, r) => sum + r.unanswered, 0),
-      latency: combineSummaries(list.map((r) => r.latency)),
+      latency: pooledSummary(list.map((r) => r.latency)),
     };
   }
   const streams = rounds.map((r) => r.stream);
@@ -182,8 +167,8 @@ export function combineLatencyRounds(rounds: LatencyRound[]): LatencyRound {
     streams: streams.reduce((sum, s) => sum + s.streams, 0),
     incomplete: streams.reduce((sum, s) => sum + s.incomplete, 0),
     errors: streams.reduce((sum, s) => sum + s.errors, 0),
-    ttfb: combineSummaries(streams.map((s) => s.ttfb)),
-    chunkDelay: combineSummaries(streams.map((s) => s.chunkDelay)),
+    ttfb: pooledSummary(streams.map((s) => s.ttfb)),
+    chunkDelay: pooledSummary(streams.map((s) => s.chunkDelay)),
   };
   return { latency, stream };
 }

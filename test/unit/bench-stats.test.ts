@@ -1,5 +1,4 @@
-import { combineSummaries } from '../../bench/suite';
-import { Samples } from '../../bench/stats';
+import { pooledSummary, Samples } from '../../bench/stats';
 
 function round(values: number[]): Samples {
   const samples = new Samples();
@@ -12,14 +11,14 @@ describe('bench percentiles across rounds', () => {
     const calm = () => round(Array.from({ length: 100 }, () => 1));
     // One round with a 20 ms pause that hit 5 of its 100 requests: 5 of 300 overall is above 1 %.
     const paused = round([...Array.from({ length: 95 }, () => 1), 20, 20, 20, 20, 20]);
-    const combined = combineSummaries([calm().summary(), paused.summary(), calm().summary()]);
+    const combined = pooledSummary([calm().summary(), paused.summary(), calm().summary()]);
     expect(combined).toEqual({ count: 300, p50: 1, p90: 1, p99: 20, max: 20, mean: 1.317 });
   });
 
   it('and a pause under 1 % of all requests stays out of the p99 even if it is over 1 % of its round', () => {
     const calm = () => round(Array.from({ length: 100 }, () => 1));
     const paused = round([...Array.from({ length: 98 }, () => 1), 20, 20]);
-    const combined = combineSummaries([calm().summary(), paused.summary(), calm().summary()]);
+    const combined = pooledSummary([calm().summary(), paused.summary(), calm().summary()]);
     expect(paused.summary().p99).toBe(20);
     expect(combined.p99).toBe(1);
     expect(combined.max).toBe(20);
