@@ -42,7 +42,8 @@ function sendStats(): void {
   last = now;
   send({ type: 'stats', ...now });
 }
-const statsTimer = setInterval(sendStats, data.statsMs);
+// Queue depth and counts for /metrics and /healthz, sent only when they changed.
+const statsTimer = setInterval(sendStats, 250);
 
 port.on('message', (message: ToWriter) => {
   switch (message.type) {
@@ -61,7 +62,7 @@ port.on('message', (message: ToWriter) => {
         await ledger.stop();
         await pool.end().catch(() => {});
         sendStats();
-        send({ type: 'stopped' });
+        // The thread ends when its port closes; LedgerThread waits for that exit.
         port.close();
       })();
       return;

@@ -25,7 +25,6 @@ export interface LedgerThreadData {
   spoolDir: string;
   sessionIdleMs: number;
   logLevel: string;
-  statsMs: number;
 }
 
 export type ToWriter =
@@ -42,13 +41,11 @@ export interface WriterStats {
 export type FromWriter =
   | ({ type: 'stats' } & WriterStats)
   | { type: 'flushed'; id: number }
-  | { type: 'stopped' }
   | { type: 'log'; line: string };
 
 /** Records held here while no writer thread runs, before they go to the spool instead. */
 const HELD_WITHOUT_WRITER = 5_000;
 const STOP_TIMEOUT_MS = 15_000;
-const PINO_LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
 export class LedgerThread implements Recorder {
   private worker?: Worker;
@@ -57,8 +54,7 @@ export class LedgerThread implements Recorder {
   private stats: WriterStats = { queueDepth: 0, committed: 0, spooled: 0 };
   private readonly flushes = new Map<number, () => void>();
   private nextFlushId = 0;
-  private stopping = false;
-  private stoppingDone?: Promise<void>;
+  private stopping?: Promise<void>;
   private stopped?: () => void;
   private restartTimer?: NodeJS.Timeout;
   private failures = 0;
@@ -109,13 +105,12 @@ export class LedgerThread implements Recorder {
 
   /** Hands over what is held, lets the writer finish (commit or spool), then ends the thread. */
   stop(): Promise<void> {
-    this.stoppingDone ??= this.shutDown();
-    return this.stoppingDone;
+    this.stopping ??= this.shutDown();
+    return this.stopping;
   }
 
   private async shutDown(): Promise<void> {
     this.post();
-    this.stopping = true;
     clearTimeout(this.restartTimer);
     const worker = this.worker;
     if (!worker) {
@@ -175,7 +170,6 @@ export class LedgerThread implements Recorder {
       spoolDir: this.options.spool.dir,
       sessionIdleMs: this.options.sessionIdleMs,
       logLevel: log.level,
-      statsMs: 250,
     };
     const worker = new Worker(path.join(__dirname, `thread-entry${fromSources ? '.ts' : '.js'}`), {
       workerData: data,
@@ -201,8 +195,6 @@ export class LedgerThread implements Recorder {
         this.flushes.get(message.id)?.();
         this.flushes.delete(message.id);
         return;
-      case 'stopped':
-        return;
       case 'log':
         this.relayLog(message.line);
         return;
@@ -213,8 +205,9 @@ export class LedgerThread implements Recorder {
   private relayLog(line: string): void {
     try {
       const { level, msg, time: _time, svc: _svc, pid: _pid, hostname: _hostname, ...fields } = JSON.parse(line) as Record<string, unknown>;
-      const method = PINO_LEVELS[level as number] ?? 'info';
-      this.options.log[method]({ ...fields, thread: 'ledger' }, typeof msg === 'string' ? msg : 'ledger thread');
+      const { log } = this.options;
+      const method = (log.levels.labels[level as number] ?? 'info') as 'info';
+      log[method]({ ...fields, thread: 'ledger' }, typeof msg === 'string' ? msg : 'ledger thread');
     } catch {
       this.options.log.warn({ thread: 'ledger' }, 'unreadable log line from the ledger thread');
     }
