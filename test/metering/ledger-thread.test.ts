@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
-import { createLogger } from '../../core/logger';
+import { createLogger, type Logger } from '../../core/logger';
 import type { RequestRecord } from '../../gateway/ledger/record';
 import { Spool } from '../../gateway/ledger/spool';
 import { LedgerThread } from '../../gateway/ledger/thread';
@@ -38,12 +38,18 @@ describe('ledger thread', () => {
     return { log, lines };
   }
 
+  /** A started writer thread spooling to `spoolDir` (under the test's folder when relative). */
+  function startThread(spoolDir: string, log: Logger, databaseUrl = db.url): LedgerThread {
+    const thread = new LedgerThread({ databaseUrl, spool: new Spool(path.resolve(dir, spoolDir)), log, sessionIdleMs: 60_000 });
+    thread.start();
+    return thread;
+  }
+
   const rowsFor = (principalId: string) => db.prisma.requestRecord.findMany({ where: { principalId }, orderBy: { seq: 'asc' } });
 
   it('writes records handed over from the event loop with every field intact (Dates and bigints cross the thread)', async () => {
     const { log } = logCapture();
-    const thread = new LedgerThread({ databaseUrl: db.url, spool: new Spool(path.join(dir, 'a')), log, sessionIdleMs: 60_000 });
-    thread.start();
+    const thread = startThread('a', log);
     const sent = Array.from({ length: 250 }, () => record('user:handover@example.com'));
     try {
       for (const r of sent) thread.record(r);
@@ -64,8 +70,7 @@ describe('ledger thread', () => {
     const niceOfThreads = () => readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
     expect(niceOfThreads()).not.toContain(10);
     const { log } = logCapture();
-    const thread = new LedgerThread({ databaseUrl: db.url, spool: new Spool(path.join(dir, 'nice')), log, sessionIdleMs: 60_000 });
-    thread.start();
+    const thread = startThread('nice', log);
     try {
       await thread.flush();
       expect(niceOfThreads().filter((nice) => nice === 10)).toHaveLength(1);
@@ -77,8 +82,7 @@ describe('ledger thread', () => {
 
   it('stop() writes what was recorded just before it', async () => {
     const { log } = logCapture();
-    const thread = new LedgerThread({ databaseUrl: db.url, spool: new Spool(path.join(dir, 'b')), log, sessionIdleMs: 60_000 });
-    thread.start();
+    const thread = startThread('b', log);
     // Recorded in the same turn as stop(): still only in this thread's hands, not yet handed over.
     const last = [record('user:stop@example.com'), record('user:stop@example.com')];
     for (const r of last) thread.record(r);
@@ -88,8 +92,7 @@ describe('ledger thread', () => {
 
   it('a writer thread that dies is replaced; records recorded meanwhile are written, and the death is logged', async () => {
     const { log, lines } = logCapture();
-    const thread = new LedgerThread({ databaseUrl: db.url, spool: new Spool(path.join(dir, 'c')), log, sessionIdleMs: 60_000 });
-    thread.start();
+    const thread = startThread('c', log);
     try {
       thread.record(record('user:crash@example.com'));
       await thread.flush();
@@ -112,8 +115,7 @@ describe('ledger thread', () => {
     const spoolDir = path.join(dir, 'd');
     const unreachable = new URL(db.url);
     unreachable.port = '1';
-    const down = new LedgerThread({ databaseUrl: unreachable.toString(), spool: new Spool(spoolDir), log, sessionIdleMs: 60_000 });
-    down.start();
+    const down = startThread(spoolDir, log, unreachable.toString());
     const kept = [record('user:spool@example.com'), record('user:spool@example.com')];
     for (const r of kept) down.record(r);
     await down.flush();
@@ -124,8 +126,7 @@ describe('ledger thread', () => {
     expect(warning).toBeDefined();
     expect(JSON.stringify(lines)).not.toContain(db.url);
 
-    const up = new LedgerThread({ databaseUrl: db.url, spool: new Spool(spoolDir), log, sessionIdleMs: 60_000 });
-    up.start();
+    const up = startThread(spoolDir, log);
     try {
       await eventually(async () => expect((await rowsFor('user:spool@example.com')).map((r) => r.id)).toEqual(kept.map((r) => r.id)), 10_000);
       await eventually(async () => expect(readdirSync(spoolDir).filter((f) => f.endsWith('.jsonl'))).toHaveLength(0));
