@@ -5,6 +5,7 @@ import { createLogger } from '../../core/logger';
 import { Ledger } from './ledger';
 import { Spool } from './spool';
 import type { FromWriter, LedgerThreadData, ToWriter, WriterStats } from './thread';
+import { unpackRecords } from './wire';
 
 // The ledger's writer thread (started by LedgerThread): one Ledger with its own pool and spool.
 
@@ -48,7 +49,7 @@ const statsTimer = setInterval(sendStats, 250);
 port.on('message', (message: ToWriter) => {
   switch (message.type) {
     case 'records':
-      for (const record of message.records) ledger.record(record);
+      for (const record of unpackRecords(message.packed)) ledger.record(record);
       return;
     case 'flush':
       void ledger.flush().finally(() => {

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../core/logger';
 import type { RequestRecord, Recorder } from './record';
 import type { Spool } from './spool';
+import { packRecord, RECORD_WIDTH, unpackRecords } from './wire';
 
 /**
  * The ledger on a thread of its own. Writing a batch (COPY text, session assignment, rollups, the
@@ -11,6 +12,10 @@ import type { Spool } from './spool';
  * record; each event-loop turn's records go to the writer thread in one message, where the same
  * Ledger (ledger.ts) writes, spools and replays them. A writer thread that dies is started again,
  * and while none is running, records go to the spool from here rather than pile up in memory.
+ *
+ * Records are packed flat (wire.ts) and posted every POST_INTERVAL_MS rather than every event-loop
+ * turn: at 64 connections a turn holds a request or two, and each message costs this thread its
+ * clone and the writer a wake-up (futex, context switch) on cores the request path shares.
  */
 export interface LedgerThreadOptions {
   databaseUrl: string;
@@ -28,7 +33,7 @@ export interface LedgerThreadData {
 }
 
 export type ToWriter =
-  | { type: 'records'; records: RequestRecord[] }
+  | { type: 'records'; packed: unknown[] }
   | { type: 'flush'; id: number }
   | { type: 'stop' };
 
@@ -46,11 +51,14 @@ export type FromWriter =
 /** Records held here while no writer thread runs, before they go to the spool instead. */
 const HELD_WITHOUT_WRITER = 5_000;
 const STOP_TIMEOUT_MS = 15_000;
+/** Long beside the Ledger's own 200 ms batching tick, short enough to hold only a few hundred records. */
+const POST_INTERVAL_MS = 10;
 
 export class LedgerThread implements Recorder {
   private worker?: Worker;
-  private pending: RequestRecord[] = [];
-  private postScheduled = false;
+  /** Records not yet posted, packed (wire.ts). */
+  private pending: unknown[] = [];
+  private postTimer?: NodeJS.Timeout;
   private stats: WriterStats = { queueDepth: 0, committed: 0, spooled: 0 };
   private readonly flushes = new Map<number, () => void>();
   private nextFlushId = 0;
@@ -63,7 +71,7 @@ export class LedgerThread implements Recorder {
 
   /** Records not yet committed: held here, and queued in the writer thread. */
   get queueDepth(): number {
-    return this.pending.length + this.stats.queueDepth;
+    return this.pending.length / RECORD_WIDTH + this.stats.queueDepth;
   }
 
   get committed(): number {
@@ -84,10 +92,11 @@ export class LedgerThread implements Recorder {
   }
 
   record(record: RequestRecord): void {
-    this.pending.push(record);
-    if (!this.postScheduled) {
-      this.postScheduled = true;
-      setImmediate(this.post);
+    packRecord(record, this.pending);
+    if (!this.postTimer) {
+      this.postTimer = setTimeout(this.post, POST_INTERVAL_MS);
+      // stop() posts what is held: the timer alone must not keep the process up.
+      this.postTimer.unref();
     }
   }
 
@@ -132,32 +141,34 @@ export class LedgerThread implements Recorder {
   }
 
   private readonly post = (): void => {
-    this.postScheduled = false;
+    clearTimeout(this.postTimer);
+    this.postTimer = undefined;
     if (this.pending.length === 0) return;
     if (!this.worker) {
-      if (this.stopping || this.pending.length >= HELD_WITHOUT_WRITER) this.spoolHeld();
+      if (this.stopping || this.pending.length >= HELD_WITHOUT_WRITER * RECORD_WIDTH) this.spoolHeld();
       return;
     }
-    const records = this.pending;
+    const packed = this.pending;
     this.pending = [];
     try {
-      this.worker.postMessage({ type: 'records', records } satisfies ToWriter);
+      this.worker.postMessage({ type: 'records', packed } satisfies ToWriter);
     } catch (err) {
       // Only a record that cannot be cloned lands here; keep the batch on disk rather than drop it.
-      this.options.log.error({ err: (err as Error).message, records: records.length }, 'ledger thread refused records; spooling them');
-      this.pending = records;
+      this.options.log.error({ err: (err as Error).message, records: packed.length / RECORD_WIDTH }, 'ledger thread refused records; spooling them');
+      this.pending = packed;
       this.spoolHeld();
     }
   };
 
   private spoolHeld(): void {
     if (this.pending.length === 0) return;
+    const records = unpackRecords(this.pending);
     try {
-      this.options.spool.write(this.pending);
-      this.options.log.warn({ records: this.pending.length }, 'no ledger thread running; records spooled for replay');
+      this.options.spool.write(records);
+      this.options.log.warn({ records: records.length }, 'no ledger thread running; records spooled for replay');
       this.pending = [];
     } catch (err) {
-      this.options.log.error({ err: (err as Error).message, records: this.pending.length }, 'ledger spool write failed; records held in memory');
+      this.options.log.error({ err: (err as Error).message, records: records.length }, 'ledger spool write failed; records held in memory');
     }
   }
 
