@@ -37,27 +37,28 @@ export interface PriceQuery {
 }
 
 export function costMicros(query: PriceQuery): bigint | null {
-  const names = [...new Set(query.models.filter((m): m is string => typeof m === 'string' && m.length > 0))];
-  for (const name of names) {
-    const override = query.overrides?.get(name);
+  // Runs once per proxied call: a loop over the (two) names rather than a de-duplicating Set.
+  const { models } = query;
+  for (const name of models) {
+    const override = name ? query.overrides?.get(name) : undefined;
     if (override) return overrideCost(override, query.usage);
   }
   if (query.providerCostUsd !== undefined) return BigInt(Math.round(query.providerCostUsd * 1e6));
   const providerId = GENAI_PRICES_PROVIDER[query.providerKind];
-  const usage = {
-    input_tokens: query.usage.inputTokens,
-    cache_read_tokens: query.usage.cachedInputTokens,
-    cache_write_tokens: query.usage.cacheWriteTokens,
-    output_tokens: query.usage.outputTokens,
-  };
-  for (const name of names) {
+  for (let i = 0; i < models.length; i++) {
+    const name = models[i];
+    if (!name || models.indexOf(name) < i) continue; // empty, or already tried
     const bare = name.includes('/') && query.providerKind !== 'OPENROUTER' ? name.slice(name.lastIndexOf('/') + 1) : name;
     const fast = linearPrice(providerId, bare, query.at, query.usage);
     if (fast === null) continue; // no price for this name: try the next
-    const usd = fast ?? calcPrice(usage, bare, { providerId, timestamp: query.at })?.total_price;
+    const usd = fast ?? calcPrice(genaiUsage(query.usage), bare, { providerId, timestamp: query.at })?.total_price;
     if (usd !== undefined) return BigInt(Math.round(usd * 1e6));
   }
   return null;
+}
+
+function genaiUsage(usage: PricedUsage) {
+  return { input_tokens: usage.inputTokens, cache_read_tokens: usage.cachedInputTokens, cache_write_tokens: usage.cacheWriteTokens, output_tokens: usage.outputTokens };
 }
 
 /**
@@ -80,7 +81,8 @@ const PROBE = 1_000_000;
 
 /** A price in USD; undefined when calcPrice must decide; null when genai-prices has no price for it. */
 function linearPrice(providerId: string | undefined, model: string, at: Date, usage: PricedUsage): number | null | undefined {
-  const key = `${providerId}|${model}|${at.toISOString().slice(0, 10)}`;
+  // Calibrated per UTC day (prices carry start dates): the day's number, not its ISO spelling, in the key.
+  const key = `${providerId}|${model}|${Math.floor(at.getTime() / 86_400_000)}`;
   let entry = linearCache.get(key);
   if (entry === undefined) {
     entry = calibrate(providerId, model, at);

@@ -10,11 +10,13 @@ import { randomFillSync } from 'node:crypto';
  * Random bytes come from a pooled buffer refilled 256 ids at a time, as crypto.randomUUID does.
  */
 const IDS_PER_REFILL = 256;
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
 export class RequestIdSource {
   private readonly pool = Buffer.alloc(IDS_PER_REFILL * 10);
   private next = IDS_PER_REFILL;
+  /** The id is spelled into this buffer and read out once: one flat string, not a chain of 20 concatenations. */
+  private readonly text = Buffer.from('00000000-0000-7000-8000-000000000000', 'latin1');
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -28,12 +30,17 @@ export class RequestIdSource {
     const ms = this.clock();
     const high = Math.floor(ms / 0x1000000); // top 24 of the 48 timestamp bits
     const low = ms % 0x1000000;
-    return (
-      HEX[(high >>> 16) & 0xff] + HEX[(high >>> 8) & 0xff] + HEX[high & 0xff] + HEX[(low >>> 16) & 0xff] + '-' +
-      HEX[(low >>> 8) & 0xff] + HEX[low & 0xff] + '-' +
-      HEX[0x70 | (r[o] & 0x0f)] + HEX[r[o + 1]] + '-' +
-      HEX[0x80 | (r[o + 2] & 0x3f)] + HEX[r[o + 3]] + '-' +
-      HEX[r[o + 4]] + HEX[r[o + 5]] + HEX[r[o + 6]] + HEX[r[o + 7]] + HEX[r[o + 8]] + HEX[r[o + 9]]
-    );
+    const t = this.text;
+    hex(t, 0, (high >>> 16) & 0xff); hex(t, 2, (high >>> 8) & 0xff); hex(t, 4, high & 0xff); hex(t, 6, (low >>> 16) & 0xff);
+    hex(t, 9, (low >>> 8) & 0xff); hex(t, 11, low & 0xff);
+    hex(t, 14, 0x70 | (r[o] & 0x0f)); hex(t, 16, r[o + 1]);
+    hex(t, 19, 0x80 | (r[o + 2] & 0x3f)); hex(t, 21, r[o + 3]);
+    for (let i = 0; i < 6; i++) hex(t, 24 + 2 * i, r[o + 4 + i]);
+    return t.toString('latin1', 0, 36);
   }
+}
+
+function hex(into: Buffer, at: number, byte: number): void {
+  into[at] = HEX_DIGITS[byte >>> 4];
+  into[at + 1] = HEX_DIGITS[byte & 0x0f];
 }
