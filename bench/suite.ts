@@ -92,11 +92,15 @@ export async function saturationRound(calls: { chat: Call }, options: SuiteOptio
   return { result, cpu: (options.pid ? cpuSeconds(options.pid) : Number.NaN) - cpuBefore, helperCpu: helperCpu() - helperBefore };
 }
 
+const median = (values: number[]): number => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+};
+
 /** Median requests per second over the rounds; CPU per request pooled over all of them. */
 export function combineRounds(rounds: Round[]): SaturationFigures {
   const rps = rounds.map((r) => r.result.rps);
-  const sorted = [...rps].sort((a, b) => a - b);
-  const median = sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
   const requests = rounds.reduce((sum, r) => sum + r.result.requests, 0);
   const perRequest = (seconds: number) => (Number.isFinite(seconds) && requests > 0 ? round1((seconds * 1e6) / requests) : null);
   const first = rounds[0].result;
@@ -104,7 +108,7 @@ export function combineRounds(rounds: Round[]): SaturationFigures {
     tool: first.tool,
     connections: first.connections,
     durationS: first.durationS,
-    rps: round1(median),
+    rps: round1(median(rps)),
     requests,
     errors: rounds.reduce((sum, r) => sum + r.result.errors, 0),
     non2xx: rounds.reduce((sum, r) => sum + r.result.non2xx, 0),
@@ -136,12 +140,6 @@ export async function latencyRound(calls: { chat: Call; stream: Call }, options:
   const stream = await streamProbe(calls.stream, { concurrency: options.stream.concurrency, durationMs, expectChunks: options.stream.chunks });
   return { latency, stream };
 }
-
-const median = (values: number[]): number => {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 === 1 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
-};
 
 export function combineLatencyRounds(rounds: LatencyRound[]): LatencyRound {
   const latency: Record<string, LatencyResult> = {};
