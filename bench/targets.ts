@@ -88,13 +88,24 @@ export interface TailgateOptions {
   admin: string;
   /** One per run: the provider key imported by the first start is encrypted with it. */
   masterKey: string;
-  /** Node flags, e.g. --cpu-prof. */
+  /** Node flags besides the image's (productionNodeFlags), e.g. --cpu-prof. */
   nodeArgs?: string[];
   /** Extra environment for experiments (A/B of a setting); the recorded run passes none. */
   env?: Record<string, string>;
 }
 
-/** The production entry (`node dist/app/main.js`), configured only through its environment. */
+/**
+ * The Node flags the image runs the gateway with: its Dockerfile's `CMD ["node", …flags,
+ * "dist/app/main.js"]`, read from there so that the gateway measured here starts as it is deployed.
+ */
+export function productionNodeFlags(root: string): string[] {
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(path.join(root, 'Dockerfile'), 'utf8'));
+  const argv = cmd ? (JSON.parse(cmd[1]) as string[]) : [];
+  if (argv[0] !== 'node' || argv[argv.length - 1] !== 'dist/app/main.js') throw new Error(`Dockerfile CMD is not node <flags> dist/app/main.js: ${cmd?.[1] ?? 'none'}`);
+  return argv.slice(1, -1);
+}
+
+/** The production entry (`node <the image's flags> dist/app/main.js`), configured only through its environment. */
 export async function startTailgate(options: TailgateOptions): Promise<ChildTarget> {
   const port = await freeLoopbackPort();
   const env: Record<string, string> = {
@@ -112,7 +123,8 @@ export async function startTailgate(options: TailgateOptions): Promise<ChildTarg
     TAILGATE_LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(options.root, 'dist', 'app', 'main.js')], { cwd: options.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [...productionNodeFlags(options.root), ...(options.nodeArgs ?? []), path.join(options.root, 'dist', 'app', 'main.js')];
+  const child = spawn(process.execPath, argv, { cwd: options.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = keepTail(child);
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, child, output, 60_000);

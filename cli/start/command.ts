@@ -44,6 +44,8 @@ export function createStartCommand(deps: { loadGatewayEntry?: () => void } = {})
         return 0;
       }
       // `npm start` runs node with --enable-source-maps; stack traces in the logs should point at the same lines.
+      // (Its --no-parallel-scavenge cannot follow: V8 settles its collector at start-up, and setting GC
+      // flags at run time can crash it, as --single-threaded-gc did here. This process keeps the default.)
       process.setSourceMapsEnabled(true);
       load();
       // Never resolves: the gateway decides when and how the process ends.

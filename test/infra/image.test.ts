@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { productionNodeFlags } from '../../bench/targets';
 import { hashBuildContext, isInContext, parseDockerignore } from '../../infra/lib/build-context';
 import { dockerImageProvider, imageChanges, imageTag, type DockerImageInputs } from '../../infra/lib/docker-image-provider';
 
@@ -71,7 +72,7 @@ describe('Dockerfile', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(stages.every((s) => s.startsWith('${NODE_IMAGE}'))).toBe(true);
     expect(runtime).toMatch(/^USER node$/m);
-    expect(runtime).toContain('CMD ["node", "--enable-source-maps", "dist/app/main.js"]');
+    expect(runtime).toContain('CMD ["node", "--enable-source-maps", "--no-parallel-scavenge", "dist/app/main.js"]');
     expect(runtime).toContain('COPY ui/static ./ui/static');
   });
 
@@ -84,6 +85,13 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/COPY --from=build \/app\/dist/);
     expect(runtime).toMatch(/COPY prisma/);
     expect(dockerfile).toMatch(/RUN npm run build/);
+  });
+
+  test('npm start and the benchmark run the gateway with the image\'s Node flags', () => {
+    const flags = productionNodeFlags(repoRoot);
+    expect(flags).toEqual(['--enable-source-maps', '--no-parallel-scavenge']);
+    const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toContain(`node ${flags.join(' ')} dist/app/main.js`);
   });
 
   test('ships the RDS CA bundle where DATABASE_URL expects it', () => {
