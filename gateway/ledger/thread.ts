@@ -8,14 +8,13 @@ import { packRecord, RECORD_WIDTH, unpackRecords } from './wire';
 /**
  * The ledger on a thread of its own. Writing a batch (COPY text, session assignment, rollups, the
  * PostgreSQL protocol, and on a stall the spool's fsync) cost the event loop ~10 µs per proxied
- * request in bench/ and held it for milliseconds per batch. Here the hot path only queues the
- * record; each event-loop turn's records go to the writer thread in one message, where the same
- * Ledger (ledger.ts) writes, spools and replays them. A writer thread that dies is started again,
- * and while none is running, records go to the spool from here rather than pile up in memory.
- *
- * Records are packed flat (wire.ts) and posted every POST_INTERVAL_MS rather than every event-loop
- * turn: at 64 connections a turn holds a request or two, and each message costs this thread its
- * clone and the writer a wake-up (futex, context switch) on cores the request path shares.
+ * request in bench/ and held it for milliseconds per batch. Here the hot path only packs the record
+ * (wire.ts); what gathered goes to the writer thread in one message every POST_INTERVAL_MS, where the
+ * same Ledger (ledger.ts) writes, spools and replays it. Not a message per event-loop turn: at 64
+ * connections a turn holds a request or two, and each message costs this thread its clone and the
+ * writer a wake-up (futex, context switch) on cores the request path shares. A writer thread that
+ * dies is started again, and while none is running, records go to the spool from here rather than
+ * pile up in memory.
  */
 export interface LedgerThreadOptions {
   databaseUrl: string;
@@ -51,7 +50,7 @@ export type FromWriter =
 /** Records held here while no writer thread runs, before they go to the spool instead. */
 const HELD_WITHOUT_WRITER = 5_000;
 const STOP_TIMEOUT_MS = 15_000;
-/** Long beside the Ledger's own 200 ms batching tick, short enough to hold only a few hundred records. */
+/** Short beside the Ledger's own 200 ms batching tick, so it delays no write; at saturation a message carries ~200 records. */
 const POST_INTERVAL_MS = 10;
 
 export class LedgerThread implements Recorder {

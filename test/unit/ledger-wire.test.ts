@@ -23,7 +23,7 @@ describe('ledger wire', () => {
     expect(back).toStrictEqual(full);
   });
 
-  it('keeps many records apart, optional fields absent and a null cost included', () => {
+  it('keeps many records apart, with optional fields left out and a null cost', () => {
     const sparse: RequestRecord = {
       id: '019ac000-0000-7000-8000-000000000002', at: new Date(0), principalId: 'user:a@example.com', principalKind: 'USER', tags: [],
       client: 'other', provider: 'openai', model: 'gpt-5', endpoint: 'chat', status: 200, stream: false,
