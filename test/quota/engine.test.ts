@@ -91,7 +91,8 @@ describe('quota engine leasing', () => {
     const entry = await quota(1_000_000);
     const snapshot: Snapshot = { ...emptySnapshot(), quotas: [entry] };
     const gate = gatedPool();
-    const engine = new QuotaEngine({ pool: gate.pool, snapshot: () => snapshot, log: silentLogger(), syncMs: 60_000 });
+    // Slices of the fixed 500 requests (sliceMs 0: not sized by rate), so the count of leases is known.
+    const engine = new QuotaEngine({ pool: gate.pool, snapshot: () => snapshot, log: silentLogger(), syncMs: 60_000, sliceMs: 0 });
     const request = { principal: alice, model: 'gpt-5', estimateTokens: 10, estimateCostMicros: 0n };
     try {
       (await engine.admit(request)).settle({ tokens: 10, costMicros: null });
@@ -134,6 +135,26 @@ describe('quota engine leasing', () => {
     }
     const row = (await pool.query<{ requests: number; leased_requests: number }>('SELECT requests, leased_requests FROM quota_usage WHERE quota_id = $1', [entry.id])).rows[0];
     expect(row).toEqual({ requests: 2000, leased_requests: 0 });
+  });
+
+  it('a busy process leases a quarter second of its admissions at a time, not a few requests\' worth of tokens', async () => {
+    const entry: QuotaEntry = { id: randomUUID(), subject: '*', shared: false, window: 'DAY', maxRequests: null, maxTokens: 1_000_000_000_000n, maxCostMicros: null, models: [] };
+    await pool.query(`INSERT INTO quotas (id, subject, "window", max_tokens, updated_at) VALUES ($1, '*', 'DAY', $2, now())`, [entry.id, String(entry.maxTokens)]);
+    const snapshot: Snapshot = { ...emptySnapshot(), quotas: [entry] };
+    const gate = gatedPool();
+    const engine = new QuotaEngine({ pool: gate.pool, snapshot: () => snapshot, log: silentLogger(), syncMs: 60_000 });
+    try {
+      for (let i = 0; i < 3000; i++) {
+        const ticket = await engine.admit({ principal: alice, model: 'gpt-5', estimateTokens: 100, estimateCostMicros: 0n });
+        ticket.settle({ tokens: 100, costMicros: null });
+      }
+      // 3 leases when written; slices of 8 estimates (the rule without a rate, sliceMs 0) took 72.
+      expect(gate.leases()).toBeLessThan(30);
+    } finally {
+      await engine.stop();
+    }
+    const row = (await pool.query<{ tokens: string; leased_tokens: string }>('SELECT tokens::text, leased_tokens::text FROM quota_usage WHERE quota_id = $1', [entry.id])).rows[0];
+    expect(row).toEqual({ tokens: '300000', leased_tokens: '0' });
   });
 
   it('near the limit nothing is fetched ahead: a request limit of 20 admits exactly 20, one lease at a time at the end', async () => {
