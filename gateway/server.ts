@@ -319,10 +319,10 @@ function upstreamHeaders(rawHeaders: string[], auth: 'bearer' | 'x-api-key' | 'x
 function outputCap(body: Record<string, unknown>): number {
   for (const field of ['max_tokens', 'max_completion_tokens', 'max_output_tokens']) {
     const value = body[field];
-    if (typeof value === 'number' && value > 0) return Math.min(value, 1_000_000);
+    if (typeof value === 'number' && value > 0) return Math.min(Math.ceil(value), 1_000_000);
   }
   const config = isRecord(body.generationConfig) ? body.generationConfig : {};
-  if (typeof config.maxOutputTokens === 'number' && config.maxOutputTokens > 0) return Math.min(config.maxOutputTokens, 1_000_000);
+  if (typeof config.maxOutputTokens === 'number' && config.maxOutputTokens > 0) return Math.min(Math.ceil(config.maxOutputTokens), 1_000_000);
   return 4096;
 }
 

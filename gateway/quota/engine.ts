@@ -422,7 +422,9 @@ interface Taken {
 function wantFor(quota: QuotaEntry, request: AdmissionRequest): Counters {
   return {
     requests: quota.maxRequests !== null ? 1 : 0,
-    tokens: quota.maxTokens !== null ? Math.max(1, request.estimateTokens) : 0,
+    // Whole tokens: an estimate takes the caller's max_tokens, which JSON lets be 10.5, and budget is
+    // counted in bigint in the database.
+    tokens: quota.maxTokens !== null ? Math.max(1, Math.ceil(request.estimateTokens)) : 0,
     cost: quota.maxCostMicros !== null ? (request.estimateCostMicros > 0n ? Number(request.estimateCostMicros) : 1) : 0,
   };
 }
@@ -433,7 +435,7 @@ function ticketFor(taken: Taken[]): AdmissionTicket {
     settle: (actual) => {
       if (settled) return;
       settled = true;
-      const used: Counters = { requests: 1, tokens: Math.max(0, actual.tokens), cost: actual.costMicros === null ? 0 : Math.max(0, Number(actual.costMicros)) };
+      const used: Counters = { requests: 1, tokens: Math.max(0, Math.ceil(actual.tokens)), cost: actual.costMicros === null ? 0 : Math.max(0, Number(actual.costMicros)) };
       for (const { lease, reservation } of taken) {
         subtract(lease.reserved, reservation);
         // Release the reservation; use beyond it is covered from this process's free slice so the

@@ -157,6 +157,21 @@ describe('quota engine leasing', () => {
     expect(row).toEqual({ tokens: '300000', leased_tokens: '0' });
   });
 
+  it('a fractional token estimate (max_tokens 10.5 is valid JSON) is admitted and counted in whole tokens', async () => {
+    const entry: QuotaEntry = { id: randomUUID(), subject: '*', shared: false, window: 'DAY', maxRequests: null, maxTokens: 1_000_000n, maxCostMicros: null, models: [] };
+    await pool.query(`INSERT INTO quotas (id, subject, "window", max_tokens, updated_at) VALUES ($1, '*', 'DAY', $2, now())`, [entry.id, String(entry.maxTokens)]);
+    const snapshot: Snapshot = { ...emptySnapshot(), quotas: [entry] };
+    const engine = new QuotaEngine({ pool, snapshot: () => snapshot, log: silentLogger(), syncMs: 60_000 });
+    try {
+      const ticket = await engine.admit({ principal: alice, model: 'gpt-5', estimateTokens: 20.5, estimateCostMicros: 0n });
+      ticket.settle({ tokens: 7.5, costMicros: null });
+    } finally {
+      await engine.stop();
+    }
+    const row = (await pool.query<{ tokens: string; leased_tokens: string }>('SELECT tokens::text, leased_tokens::text FROM quota_usage WHERE quota_id = $1', [entry.id])).rows[0];
+    expect(row).toEqual({ tokens: '8', leased_tokens: '0' });
+  });
+
   it('near the limit nothing is fetched ahead: a request limit of 20 admits exactly 20, one lease at a time at the end', async () => {
     const entry = await quota(20);
     const snapshot: Snapshot = { ...emptySnapshot(), quotas: [entry] };
