@@ -294,7 +294,7 @@ export class QuotaEngine implements Admission {
         const need = BigInt(short[kind]);
         const left = remaining[kind];
         if (need === 0n || left === null || outcome === 'exhausted') continue;
-        // A grant is at most 8 × what was asked for: small enough for the local number counters.
+        // A grant is at most MAX_SLICE_UNITS requests' worth (or what remains): well inside a number's exact range.
         if (left <= 0n) outcome = 'exhausted';
         else if (left < need) {
           grant[kind] = Number(left);
