@@ -27,6 +27,12 @@ describe('quota engine leasing', () => {
     return entry;
   }
 
+  async function tokenQuota(maxTokens: bigint): Promise<QuotaEntry> {
+    const entry: QuotaEntry = { id: randomUUID(), subject: '*', shared: false, window: 'DAY', maxRequests: null, maxTokens, maxCostMicros: null, models: [] };
+    await pool.query(`INSERT INTO quotas (id, subject, "window", max_tokens, updated_at) VALUES ($1, '*', 'DAY', $2, now())`, [entry.id, String(maxTokens)]);
+    return entry;
+  }
+
   /**
    * A pool whose lease transactions wait at a gate the test opens, so "did this admission wait for
    * the database?" is a fact of the run, not a wall-clock guess (a timed version flaked in CI).
@@ -138,8 +144,7 @@ describe('quota engine leasing', () => {
   });
 
   it('a busy process leases a quarter second of its admissions at a time, not a few requests\' worth of tokens', async () => {
-    const entry: QuotaEntry = { id: randomUUID(), subject: '*', shared: false, window: 'DAY', maxRequests: null, maxTokens: 1_000_000_000_000n, maxCostMicros: null, models: [] };
-    await pool.query(`INSERT INTO quotas (id, subject, "window", max_tokens, updated_at) VALUES ($1, '*', 'DAY', $2, now())`, [entry.id, String(entry.maxTokens)]);
+    const entry = await tokenQuota(1_000_000_000_000n);
     const snapshot: Snapshot = { ...emptySnapshot(), quotas: [entry] };
     const gate = gatedPool();
     const engine = new QuotaEngine({ pool: gate.pool, snapshot: () => snapshot, log: silentLogger(), syncMs: 60_000 });
@@ -158,8 +163,7 @@ describe('quota engine leasing', () => {
   });
 
   it('a fractional token estimate (max_tokens 10.5 is valid JSON) is admitted and counted in whole tokens', async () => {
-    const entry: QuotaEntry = { id: randomUUID(), subject: '*', shared: false, window: 'DAY', maxRequests: null, maxTokens: 1_000_000n, maxCostMicros: null, models: [] };
-    await pool.query(`INSERT INTO quotas (id, subject, "window", max_tokens, updated_at) VALUES ($1, '*', 'DAY', $2, now())`, [entry.id, String(entry.maxTokens)]);
+    const entry = await tokenQuota(1_000_000n);
     const snapshot: Snapshot = { ...emptySnapshot(), quotas: [entry] };
     const engine = new QuotaEngine({ pool, snapshot: () => snapshot, log: silentLogger(), syncMs: 60_000 });
     try {
