@@ -180,6 +180,8 @@ export class QuotaEngine implements Admission {
 
   /** Reserves `want` from the slice in hand if it covers it (and starts a refill when the slice runs low). */
   private reserveLocally(lease: Lease, want: Counters): boolean {
+    // granted − reserved is freeOf(lease), spelled out here and in refillIfLow: these run on every
+    // admission, and freeOf allocates a Counters each call.
     const { granted, reserved } = lease;
     if (want.requests > granted.requests - reserved.requests || want.tokens > granted.tokens - reserved.tokens || want.cost > granted.cost - reserved.cost) return false;
     add(reserved, want);
