@@ -37,7 +37,7 @@ export interface PriceQuery {
 }
 
 export function costMicros(query: PriceQuery): bigint | null {
-  // Runs once per proxied call: a loop over the (two) names rather than a de-duplicating Set.
+  // Runs on every proxied call (twice when a quota limits cost): a loop over the (two) names, no de-duplicating Set.
   const { models } = query;
   for (const name of models) {
     const override = name ? query.overrides?.get(name) : undefined;
