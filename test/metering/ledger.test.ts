@@ -64,6 +64,21 @@ describe('ledger writes', () => {
     expect(session.inputTokens).toBe(5_000_000_010n);
   });
 
+  it('stores each row\'s time to the millisecond across second, day and year boundaries, whatever the batch\'s order', async () => {
+    const ledger = new Ledger({ pool, spool: new Spool(path.join(dir, 'times')), log: silentLogger(), sessionIdleMs: 60_000 });
+    const base = Date.UTC(2026, 11, 31, 23, 59, 58, 0);
+    // Millisecond fields of one, two and three digits; the same second twice; out of order; into the next year.
+    const offsets = [0, 7, 42, 999, 1000, 1001, 1999, 5, 2000, 2050, 999, 86_400_000 + 3];
+    const records = offsets.map((ms) => record({ principalId: 'user:times@example.com', at: new Date(base + ms) }));
+    for (const r of records) ledger.record(r);
+    await ledger.flush();
+    expect(ledger.committed).toBe(records.length);
+
+    const rows = await db.prisma.requestRecord.findMany({ where: { id: { in: records.map((r) => r.id) } }, select: { id: true, at: true } });
+    const stored = new Map(rows.map((row) => [row.id, row.at.toISOString()]));
+    expect(records.map((r) => stored.get(r.id))).toEqual(records.map((r) => r.at.toISOString()));
+  });
+
   it('replays a spooled batch that had partly committed: each row and each rollup counted once', async () => {
     const spool = new Spool(path.join(dir, 'b'));
     const ledger = new Ledger({ pool, spool, log: silentLogger(), sessionIdleMs: 60_000 });
