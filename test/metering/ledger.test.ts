@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { silentLogger } from '../../core/logger';
+import { encodeRequestRows } from '../../gateway/ledger/copy-binary';
 import { Ledger } from '../../gateway/ledger/ledger';
 import type { RequestRecord } from '../../gateway/ledger/record';
 import { Spool } from '../../gateway/ledger/spool';
@@ -77,6 +78,34 @@ describe('ledger writes', () => {
     const rows = await db.prisma.requestRecord.findMany({ where: { id: { in: records.map((r) => r.id) } }, select: { id: true, at: true } });
     const stored = new Map(rows.map((row) => [row.id, row.at.toISOString()]));
     expect(records.map((r) => stored.get(r.id))).toEqual(records.map((r) => r.at.toISOString()));
+  });
+
+  it('stores non-ASCII text, NUL in any text field, int8 beyond 2^53 and rows larger than the encoder first sized for', async () => {
+    const ledger = new Ledger({ pool, spool: new Spool(path.join(dir, 'binary')), log: silentLogger(), sessionIdleMs: 60_000 });
+    const unicode = record({
+      principalId: 'user:zoë@example.com', nodeName: 'laptop-🙂', errorClass: 'upstream\u0000error', userAgent: 'agent \uD800 lone surrogate',
+      costMicros: 2n ** 60n + 7n, latencyMs: 2_000_000_000, status: 200,
+    });
+    const huge = record({ principalId: 'user:huge@example.com', userAgent: 'u'.repeat(300_000), upstreamModel: 'é'.repeat(50_000) });
+    for (const r of [unicode, huge]) ledger.record(r);
+    await ledger.flush();
+    expect(ledger.committed).toBe(2);
+
+    const [a, b] = await Promise.all([unicode.id, huge.id].map((id) => db.prisma.requestRecord.findUniqueOrThrow({ where: { id } })));
+    expect(a).toMatchObject({
+      principalId: 'user:zoë@example.com', nodeName: 'laptop-🙂', errorClass: 'upstream\uFFFDerror', userAgent: 'agent \uFFFD lone surrogate',
+      costMicros: 2n ** 60n + 7n, latencyMs: 2_000_000_000,
+    });
+    expect(b.userAgent).toBe('u'.repeat(300_000));
+    expect(b.upstreamModel).toBe('é'.repeat(50_000));
+  });
+
+  it('refuses a request id that is not a UUID before anything reaches PostgreSQL', () => {
+    const session = new Map<string, string>();
+    expect(() => encodeRequestRows([record({ id: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4g5h' })], session)).toThrow(/not a UUID/);
+    expect(() => encodeRequestRows([record({ id: '0190a1b2xc3d4-7e5f-8a9b-0c1d2e3f4a5b' })], session)).toThrow(/not a UUID/);
+    expect(() => encodeRequestRows([record({ id: 'short' })], session)).toThrow(/not a UUID/);
+    expect(encodeRequestRows([record({ id: '0190A1B2-C3D4-7E5F-8A9B-0C1D2E3F4A5B' })], session).includes(Buffer.from('0190a1b2c3d47e5f8a9b0c1d2e3f4a5b', 'hex'))).toBe(true);
   });
 
   it('replays a spooled batch that had partly committed: each row and each rollup counted once', async () => {
