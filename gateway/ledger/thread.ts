@@ -6,7 +6,7 @@ import type { Spool } from './spool';
 import { packRecord, RECORD_WIDTH, unpackRecords } from './wire';
 
 /**
- * The ledger on a thread of its own. Writing a batch (COPY text, session assignment, rollups, the
+ * The ledger on a thread of its own. Writing a batch (encoding COPY rows, session assignment, rollups, the
  * PostgreSQL protocol, and on a stall the spool's fsync) cost the event loop ~10 µs per proxied
  * request in bench/ and held it for milliseconds per batch. Here the hot path only packs the record
  * (wire.ts); what gathered goes to the writer thread in one message every POST_INTERVAL_MS, where the
