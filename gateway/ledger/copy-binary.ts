@@ -5,7 +5,7 @@ import type { RequestRecord } from './record';
  * a signature, then per row a field count and each field as a length and its bytes, -1 for NULL).
  *
  * PostgreSQL reads binary fields without parsing text: no timestamp, integer, uuid or boolean input
- * functions and no escape handling. Against text COPY the same 250-row batches measured 5.3–5.7 against
+ * functions and no escape handling. Against text COPY the same 250-row batches measured 5.3–6.0 against
  * 6.3–6.7 µs of PostgreSQL CPU a row, and this encoder 0.34 against 0.47–0.59 µs a row for the COPY text
  * (bench lab, 30,000 rows, three alternated passes). Short ASCII strings are copied byte by byte here: a
  * call into Buffer#write per field would cost more than the copy.
