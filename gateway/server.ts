@@ -260,7 +260,7 @@ export function createGatewayHandler(deps: GatewayDeps): (req: IncomingMessage, 
       latencyMs,
       ttfbMs: outcome.ttfbMs === undefined ? undefined : Math.round(outcome.ttfbMs),
       errorClass: outcome.errorClass,
-      tools: [...meter.tools.entries()],
+      tools: meter.tools.size === 0 ? [] : [...meter.tools.entries()],
     };
     deps.metrics?.observe(record, outcome.ttfbMs);
     if (deps.log.isLevelEnabled('info')) {

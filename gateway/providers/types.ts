@@ -36,7 +36,8 @@ export interface MeterResult {
   usage: Usage;
   /** False when the response ended before the provider reported usage (cost then unknown). */
   usageKnown: boolean;
-  tools: Map<string, number>;
+  /** Tool calls by name; NO_TOOLS when there were none. */
+  tools: ReadonlyMap<string, number>;
   errorClass?: string;
   upstreamModel?: string;
   /** OpenRouter reports the charge itself (USD); it wins over a computed price. */
@@ -62,9 +63,19 @@ export interface WireFamily {
   createMeter(endpoint: Endpoint): ResponseMeter;
 }
 
-export function addTool(tools: Map<string, number>, name: unknown): void {
+/**
+ * A meter's tools when the response called none. Most responses call none, and a Map (with its hash
+ * table) made per call for nothing is allocation on every request's path: meters make theirs on the
+ * first tool call.
+ */
+export const NO_TOOLS: ReadonlyMap<string, number> = new Map();
+
+/** Counts one call of `name` into `tools`, which it creates on the first call; returns the map to keep. */
+export function addTool(tools: Map<string, number> | undefined, name: unknown): Map<string, number> {
+  const tally = tools ?? new Map<string, number>();
   const tool = typeof name === 'string' && name.length > 0 ? name.slice(0, 200) : 'unknown';
-  tools.set(tool, (tools.get(tool) ?? 0) + 1);
+  tally.set(tool, (tally.get(tool) ?? 0) + 1);
+  return tally;
 }
 
 export const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);

@@ -1,6 +1,6 @@
 import type { SseEvent } from '../../sse';
 import { FreeMeter } from '../openai/usage';
-import { addTool, emptyUsage, isRecord, num, tryParseJson, type Endpoint, type MeterResult, type ResponseMeter, type Usage } from '../types';
+import { addTool, emptyUsage, NO_TOOLS, isRecord, num, tryParseJson, type Endpoint, type MeterResult, type ResponseMeter, type Usage } from '../types';
 
 /**
  * Anthropic reports uncached input, cache reads and cache writes apart; the whole prompt is their
@@ -28,7 +28,7 @@ class MessagesMeter implements ResponseMeter {
   private usage: Usage = emptyUsage();
   private sawStart = false;
   private sawDelta = false;
-  private tools = new Map<string, number>();
+  private tools?: Map<string, number>;
   private errorClass?: string;
   private model?: string;
 
@@ -50,7 +50,7 @@ class MessagesMeter implements ResponseMeter {
         this.sawDelta = true;
         break;
       case 'content_block_start':
-        if (isRecord(payload.content_block) && TOOL_BLOCKS.has(String(payload.content_block.type))) addTool(this.tools, payload.content_block.name);
+        if (isRecord(payload.content_block) && TOOL_BLOCKS.has(String(payload.content_block.type))) this.tools = addTool(this.tools, payload.content_block.name);
         break;
       case 'error':
         this.errorClass = isRecord(payload.error) && typeof payload.error.type === 'string' ? payload.error.type : 'error';
@@ -70,13 +70,13 @@ class MessagesMeter implements ResponseMeter {
       this.sawStart = this.sawDelta = true;
     }
     if (Array.isArray(body.content)) {
-      for (const block of body.content) if (isRecord(block) && TOOL_BLOCKS.has(String(block.type))) addTool(this.tools, block.name);
+      for (const block of body.content) if (isRecord(block) && TOOL_BLOCKS.has(String(block.type))) this.tools = addTool(this.tools, block.name);
     }
   }
 
   result(): MeterResult {
     // A stream cut before message_delta has no final output count: record what we have, flagged.
-    return { usage: this.usage, usageKnown: this.sawStart && this.sawDelta, tools: this.tools, errorClass: this.errorClass, upstreamModel: this.model };
+    return { usage: this.usage, usageKnown: this.sawStart && this.sawDelta, tools: this.tools ?? NO_TOOLS, errorClass: this.errorClass, upstreamModel: this.model };
   }
 }
 

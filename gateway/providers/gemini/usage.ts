@@ -1,6 +1,6 @@
 import type { SseEvent } from '../../sse';
 import { FreeMeter } from '../openai/usage';
-import { addTool, emptyUsage, isRecord, num, tryParseJson, type Endpoint, type MeterResult, type ResponseMeter, type Usage } from '../types';
+import { addTool, emptyUsage, NO_TOOLS, isRecord, num, tryParseJson, type Endpoint, type MeterResult, type ResponseMeter, type Usage } from '../types';
 
 /**
  * promptTokenCount includes cachedContentTokenCount; candidatesTokenCount excludes thoughts, which
@@ -20,7 +20,7 @@ export function geminiUsage(meta: Record<string, unknown>): Usage {
 class GenerateMeter implements ResponseMeter {
   private usage: Usage = emptyUsage();
   private usageKnown = false;
-  private tools = new Map<string, number>();
+  private tools?: Map<string, number>;
   private errorClass?: string;
   private model?: string;
 
@@ -52,14 +52,14 @@ class GenerateMeter implements ResponseMeter {
       if (!isRecord(candidate) || !isRecord(candidate.content) || !Array.isArray(candidate.content.parts)) continue;
       for (const part of candidate.content.parts) {
         if (!isRecord(part)) continue;
-        if (isRecord(part.functionCall)) addTool(this.tools, part.functionCall.name);
-        else if (isRecord(part.executableCode)) addTool(this.tools, 'code_execution');
+        if (isRecord(part.functionCall)) this.tools = addTool(this.tools, part.functionCall.name);
+        else if (isRecord(part.executableCode)) this.tools = addTool(this.tools, 'code_execution');
       }
     }
   }
 
   result(): MeterResult {
-    return { usage: this.usage, usageKnown: this.usageKnown, tools: this.tools, errorClass: this.errorClass, upstreamModel: this.model };
+    return { usage: this.usage, usageKnown: this.usageKnown, tools: this.tools ?? NO_TOOLS, errorClass: this.errorClass, upstreamModel: this.model };
   }
 }
 

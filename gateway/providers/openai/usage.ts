@@ -1,5 +1,5 @@
 import type { SseEvent } from '../../sse';
-import { addTool, emptyUsage, isRecord, num, tryParseJson, type Endpoint, type MeterResult, type ResponseMeter, type Usage } from '../types';
+import { addTool, emptyUsage, NO_TOOLS, isRecord, num, tryParseJson, type Endpoint, type MeterResult, type ResponseMeter, type Usage } from '../types';
 
 /** Chat Completions / OpenRouter `usage`: prompt_tokens already includes cached (and OpenRouter's cache-write) tokens. */
 export function chatUsage(usage: Record<string, unknown>): Usage {
@@ -39,9 +39,9 @@ const RESPONSES_TOOL_ITEMS: Record<string, string | null> = {
   image_generation_call: 'image_generation',
 };
 
-function countResponsesItem(tools: Map<string, number>, item: unknown): void {
-  if (!isRecord(item) || typeof item.type !== 'string' || !(item.type in RESPONSES_TOOL_ITEMS)) return;
-  addTool(tools, RESPONSES_TOOL_ITEMS[item.type] ?? item.name);
+function countResponsesItem(tools: Map<string, number> | undefined, item: unknown): Map<string, number> | undefined {
+  if (!isRecord(item) || typeof item.type !== 'string' || !(item.type in RESPONSES_TOOL_ITEMS)) return tools;
+  return addTool(tools, RESPONSES_TOOL_ITEMS[item.type] ?? item.name);
 }
 
 function errorClassOf(body: Record<string, unknown>): string | undefined {
@@ -54,8 +54,8 @@ function errorClassOf(body: Record<string, unknown>): string | undefined {
 class ChatMeter implements ResponseMeter {
   private usage: Usage = emptyUsage();
   private usageKnown = false;
-  private tools = new Map<string, number>();
-  private seenCalls = new Set<string>();
+  private tools?: Map<string, number>;
+  private seenCalls?: Set<string>;
   private errorClass?: string;
   private model?: string;
   private providerCostUsd?: number;
@@ -80,9 +80,10 @@ class ChatMeter implements ResponseMeter {
         const fn = isRecord(call.function) ? call.function : {};
         if (typeof fn.name !== 'string') continue;
         const key = `${String(choice.index)}:${String(call.index)}:${String(call.id)}`;
+        this.seenCalls ??= new Set();
         if (this.seenCalls.has(key)) continue;
         this.seenCalls.add(key);
-        addTool(this.tools, fn.name);
+        this.tools = addTool(this.tools, fn.name);
       }
     }
     if (chunk.choices.some((c) => isRecord(c) && c.finish_reason === 'error')) this.errorClass ??= 'stream_error';
@@ -98,7 +99,7 @@ class ChatMeter implements ResponseMeter {
     for (const choice of body.choices) {
       if (!isRecord(choice) || !isRecord(choice.message) || !Array.isArray(choice.message.tool_calls)) continue;
       for (const call of choice.message.tool_calls) {
-        if (isRecord(call)) addTool(this.tools, isRecord(call.function) ? call.function.name : call.type);
+        if (isRecord(call)) this.tools = addTool(this.tools, isRecord(call.function) ? call.function.name : call.type);
       }
     }
   }
@@ -110,7 +111,7 @@ class ChatMeter implements ResponseMeter {
   }
 
   result(): MeterResult {
-    return { usage: this.usage, usageKnown: this.usageKnown, tools: this.tools, errorClass: this.errorClass, upstreamModel: this.model, providerCostUsd: this.providerCostUsd };
+    return { usage: this.usage, usageKnown: this.usageKnown, tools: this.tools ?? NO_TOOLS, errorClass: this.errorClass, upstreamModel: this.model, providerCostUsd: this.providerCostUsd };
   }
 }
 
@@ -119,7 +120,7 @@ const RESPONSES_EVENTS_OF_INTEREST = new Set(['response.created', 'response.outp
 class ResponsesMeter implements ResponseMeter {
   private usage: Usage = emptyUsage();
   private usageKnown = false;
-  private tools = new Map<string, number>();
+  private tools?: Map<string, number>;
   private errorClass?: string;
   private model?: string;
 
@@ -128,7 +129,7 @@ class ResponsesMeter implements ResponseMeter {
     const payload = tryParseJson(event.data);
     if (!isRecord(payload)) return;
     if (event.event === 'response.output_item.done') {
-      countResponsesItem(this.tools, payload.item);
+      this.tools = countResponsesItem(this.tools, payload.item);
       return;
     }
     if (event.event === 'error') {
@@ -155,11 +156,11 @@ class ResponsesMeter implements ResponseMeter {
       this.usage = responsesUsage(response.usage);
       this.usageKnown = true;
     }
-    if (countOutput && Array.isArray(response.output)) for (const item of response.output) countResponsesItem(this.tools, item);
+    if (countOutput && Array.isArray(response.output)) for (const item of response.output) this.tools = countResponsesItem(this.tools, item);
   }
 
   result(): MeterResult {
-    return { usage: this.usage, usageKnown: this.usageKnown, tools: this.tools, errorClass: this.errorClass, upstreamModel: this.model };
+    return { usage: this.usage, usageKnown: this.usageKnown, tools: this.tools ?? NO_TOOLS, errorClass: this.errorClass, upstreamModel: this.model };
   }
 }
 
@@ -179,7 +180,7 @@ class EmbeddingsMeter implements ResponseMeter {
     }
   }
   result(): MeterResult {
-    return { usage: this.usage, usageKnown: this.usageKnown, tools: new Map(), upstreamModel: this.model, errorClass: this.errorClass };
+    return { usage: this.usage, usageKnown: this.usageKnown, tools: NO_TOOLS, upstreamModel: this.model, errorClass: this.errorClass };
   }
 }
 
@@ -191,7 +192,7 @@ export class FreeMeter implements ResponseMeter {
     if (isRecord(body) && isRecord(body.error)) this.errorClass = String(body.error.type ?? body.error.status ?? body.error.code ?? 'error');
   }
   result(): MeterResult {
-    return { usage: emptyUsage(), usageKnown: true, tools: new Map(), errorClass: this.errorClass };
+    return { usage: emptyUsage(), usageKnown: true, tools: NO_TOOLS, errorClass: this.errorClass };
   }
 }
 
