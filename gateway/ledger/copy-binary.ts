@@ -20,8 +20,8 @@ export const REQUEST_FIELD_COUNT = 24;
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const TWO_TO_32 = 4_294_967_296;
-/** The most a row's fixed-width part takes: field count, 24 lengths, uuid, eight int8s, four int4s, two bools. */
-const FIXED_ROW_BYTES = 2 + REQUEST_FIELD_COUNT * 4 + 16 + 8 * 8 + 4 * 4 + 2;
+/** A row's fixed-width part: field count, 24 lengths, the uuid, seven int8s (time, five token counts, cost), four int4s, two bools. */
+const FIXED_ROW_BYTES = 2 + REQUEST_FIELD_COUNT * 4 + 16 + 7 * 8 + 4 * 4 + 2;
 const NUL = 0;
 const REPLACEMENT_CHARACTER = '\uFFFD';
 
