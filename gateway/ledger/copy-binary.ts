@@ -1,4 +1,4 @@
-import type { RequestRecord } from './record';
+import { storedTokens, toolCallCount, type RequestRecord } from './record';
 
 /**
  * Request rows in PostgreSQL's binary COPY format (the `COPY … FROM STDIN (FORMAT binary)` wire format:
@@ -43,8 +43,6 @@ export function encodeRequestRows(batch: readonly RequestRecord[], sessions: Rea
     out.reserve(FIXED_ROW_BYTES + textBytes(r.principalId) + textBytes(r.nodeName) + textBytes(r.client) + textBytes(r.userAgent) + textBytes(sessionId)
       + textBytes(r.provider) + textBytes(r.model) + textBytes(r.upstreamModel) + textBytes(r.endpoint) + textBytes(r.errorClass));
     const u = r.usage;
-    let tools = 0;
-    for (const [, n] of r.tools) tools += n;
     out.fieldCount(REQUEST_FIELD_COUNT);
     out.uuid(r.id);
     out.int8((r.at.getTime() - POSTGRES_EPOCH_MS) * 1000);
@@ -59,11 +57,11 @@ export function encodeRequestRows(batch: readonly RequestRecord[], sessions: Rea
     out.text(r.endpoint);
     out.int4(r.status);
     out.bool(r.stream);
-    out.int8(tokens(u.inputTokens));
-    out.int8(tokens(u.outputTokens));
-    out.int8(tokens(u.cachedInputTokens));
-    out.int8(tokens(u.cacheWriteTokens));
-    out.int8(tokens(u.reasoningTokens));
+    out.int8(storedTokens(u.inputTokens));
+    out.int8(storedTokens(u.outputTokens));
+    out.int8(storedTokens(u.cachedInputTokens));
+    out.int8(storedTokens(u.cacheWriteTokens));
+    out.int8(storedTokens(u.reasoningTokens));
     out.bool(r.usageKnown);
     if (r.costMicros === null) out.null();
     else out.bigint8(r.costMicros);
@@ -71,12 +69,11 @@ export function encodeRequestRows(batch: readonly RequestRecord[], sessions: Rea
     if (r.ttfbMs === undefined) out.null();
     else out.int4(Math.round(r.ttfbMs));
     out.text(r.errorClass);
-    out.int4(tools);
+    out.int4(toolCallCount(r));
   }
   return out.finish();
 }
 
-const tokens = (n: number): number => Math.max(0, Math.floor(n));
 /** UTF-8 takes at most three bytes per UTF-16 code unit (a surrogate pair, two units, takes four). */
 const textBytes = (s: string | undefined | null): number => (s ? s.length * 3 : 0);
 
@@ -144,14 +141,13 @@ class BinaryCopyWriter {
     const buf = this.buf;
     let at = this.at;
     let invalid = 0;
-    for (let i = 0; i < 36; i += 2) {
+    for (let i = 0; i < 36; i++) {
       if (i === 8 || i === 13 || i === 18 || i === 23) {
         if (id.charCodeAt(i) !== DASH) invalid = -1;
-        i--;
         continue;
       }
       const high = hexValue(id.charCodeAt(i));
-      const low = hexValue(id.charCodeAt(i + 1));
+      const low = hexValue(id.charCodeAt(++i));
       invalid |= high | low;
       buf[at++] = (high << 4) | low;
     }

@@ -4,7 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { inTransaction } from '../../core/db/transaction';
 import type { Logger } from '../../core/logger';
 import { encodeRequestRows } from './copy-binary';
-import type { RequestRecord, Recorder } from './record';
+import { storedTokens, toolCallCount, type RequestRecord, type Recorder } from './record';
 import type { Spool } from './spool';
 
 /**
@@ -277,7 +277,7 @@ function withoutNul(r: RequestRecord): RequestRecord {
   return { ...r, model: scrub(r.model), upstreamModel: r.upstreamModel && scrub(r.upstreamModel), userAgent: r.userAgent && scrub(r.userAgent), tools: r.tools.map(([name, n]) => [scrub(name), n]) };
 }
 
-const big = (n: number): string => String(Math.max(0, Math.floor(n)));
+const big = (n: number): string => String(storedTokens(n));
 
 const REQUEST_COLUMNS = 'id, at, principal_id, node_name, client, user_agent, session_id, provider, model, upstream_model, endpoint, status, stream, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, reasoning_tokens, usage_known, cost_micros, latency_ms, ttfb_ms, error_class, tool_calls';
 /** Field order and types are copy-binary.ts's. */
@@ -301,7 +301,7 @@ async function insertRequestsOnce(client: PoolClient, batch: RequestRecord[], se
     status: r.status, stream: r.stream, input_tokens: big(r.usage.inputTokens), output_tokens: big(r.usage.outputTokens),
     cached_input_tokens: big(r.usage.cachedInputTokens), cache_write_tokens: big(r.usage.cacheWriteTokens), reasoning_tokens: big(r.usage.reasoningTokens),
     usage_known: r.usageKnown, cost_micros: r.costMicros === null ? null : String(r.costMicros), latency_ms: r.latencyMs, ttfb_ms: r.ttfbMs ?? null,
-    error_class: r.errorClass ?? null, tool_calls: r.tools.reduce((sum, [, n]) => sum + n, 0),
+    error_class: r.errorClass ?? null, tool_calls: toolCallCount(r),
   }));
   const result = await prepared<{ id: string }>(client, 'insert-requests-once',
     `INSERT INTO requests (${REQUEST_COLUMNS})

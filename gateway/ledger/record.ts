@@ -30,6 +30,16 @@ export interface RequestRecord {
   tools: Array<[string, number]>;
 }
 
+/** A token count as the ledger stores it (a bigint column): whole and never negative. */
+export const storedTokens = (n: number): number => Math.max(0, Math.floor(n));
+
+/** How many tool calls a record made, across all its tools (the requests.tool_calls column). */
+export function toolCallCount(r: RequestRecord): number {
+  let calls = 0;
+  for (const [, n] of r.tools) calls += n;
+  return calls;
+}
+
 export interface Recorder {
   record(record: RequestRecord): void;
 }
