@@ -14,7 +14,7 @@ import { storedTokens, toolCallCount, type RequestRecord } from './record';
  * (binary input is not converted): uuid, timestamptz, text ×9, int4, bool, int8 ×5, bool, int8, int4, int4,
  * text, int4.
  */
-export const REQUEST_FIELD_COUNT = 24;
+const REQUEST_FIELD_COUNT = 24;
 
 /** PostgreSQL's timestamp epoch (2000-01-01T00:00:00Z) in Unix milliseconds: a timestamptz is microseconds since then. */
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
